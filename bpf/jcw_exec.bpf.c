@@ -1,0 +1,629 @@
+// SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
+/* JCode Watcher: exec / exec_failed / exit / fork capture (libbpf CO-RE).
+ * Only tracepoints are used: kprobes/fentry are unavailable on the target nodes. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "jcw_exec.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by the loader before load; constants let the verifier drop unused filters. */
+const volatile __u32 n_host_prefixes = 0;
+const volatile __u8 host_prefix_len[JCW_HOST_PREFIXES] = {};
+const volatile char host_prefix[JCW_HOST_PREFIXES][JCW_HOST_PREFIX_LEN] = {};
+const volatile bool filter_cgroups = false;
+const volatile bool skip_descendants = false;
+const volatile __u64 wakeup_bytes = 256 * 1024;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 * 1024 * 1024); /* resized by the loader */
+} rb SEC(".maps");
+
+/* Lost records per enum jcw_type (ring full). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, JCW_NTYPES);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+/* One exec record per CPU (too big for the stack and for a per-CPU map value);
+ * max_entries is set to the number of possible CPUs by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct jcw_exec_event);
+} scratch SEC(".maps");
+
+/* execve arguments saved at syscall entry, used only when the exec fails. */
+struct pending_exec {
+	__u64 filename;
+	__u64 argv;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct pending_exec);
+} pending SEC(".maps");
+
+/* tgids never reported (the agent, the loader, optionally their descendants). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} skip_tgids SEC(".maps");
+
+/* Allowed cgroup ids (v2 or v1 memory, the cgroup itself or any ancestor). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u8);
+} allowed_cgroups SEC(".maps");
+
+/* kernfs_node.parent was renamed __parent in 6.15. */
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(kn->__parent))
+		return BPF_CORE_READ(kn, __parent);
+	return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+}
+
+static __always_inline void count_lost(__u32 type)
+{
+	__u64 *c = bpf_map_lookup_elem(&lost, &type);
+	if (c)
+		(*c)++;
+}
+
+/* Wake the loader only when a lot is queued: per-record wakeups (irq_work IPIs)
+ * cost ~15x the program itself. The loader drains on a timer. */
+static __always_inline __u64 rb_flags(void)
+{
+	return bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) > wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+									 : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline struct jcw_exec_event *get_scratch(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	return bpf_map_lookup_elem(&scratch, &cpu);
+}
+
+static __always_inline bool host_match(const char *name)
+{
+	for (int i = 0; i < JCW_HOST_PREFIXES; i++) {
+		if (i >= n_host_prefixes)
+			break;
+		__u32 len = host_prefix_len[i];
+		bool ok = true;
+		for (int j = 0; j < JCW_HOST_PREFIX_LEN; j++) {
+			if (j >= len)
+				break;
+			if (name[j] != host_prefix[i][j]) {
+				ok = false;
+				break;
+			}
+		}
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool kn_chain_allowed(struct kernfs_node *kn)
+{
+	for (int i = 0; i < 16; i++) {
+		if (!kn)
+			break;
+		__u64 id = BPF_CORE_READ(kn, id);
+		if (bpf_map_lookup_elem(&allowed_cgroups, &id))
+			return true;
+		kn = kn_parent(kn);
+	}
+	return false;
+}
+
+/* The memory controller's cgroup kernfs node, only when it is on a v1 hierarchy
+ * (hybrid nodes: the v2 cgroup id is the root for everyone there). */
+static __always_inline struct kernfs_node *memcg_v1_kn(struct task_struct *task)
+{
+	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
+		return NULL;
+	int idx = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	if (idx < 0 || idx >= 16)
+		return NULL;
+	struct css_set *cs = BPF_CORE_READ(task, cgroups);
+	struct cgroup_subsys_state *css = NULL;
+	bpf_core_read(&css, sizeof(css), &cs->subsys[idx]);
+	if (!css)
+		return NULL;
+	struct cgroup *cg = BPF_CORE_READ(css, cgroup);
+	if (!cg || BPF_CORE_READ(cg, root, hierarchy_id) == 0)
+		return NULL;
+	return BPF_CORE_READ(cg, kn);
+}
+
+static __always_inline struct kernfs_node *dfl_kn(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, cgroups, dfl_cgrp, kn);
+}
+
+/* Filters shared by all event types. nodename (JCW_NODENAME_LEN) is filled only
+ * when a hostname filter is set; callers that need it read it themselves. */
+static __always_inline bool allowed(struct task_struct *task, __u32 tgid, char *nodename)
+{
+	if (bpf_map_lookup_elem(&skip_tgids, &tgid))
+		return false;
+	if (n_host_prefixes > 0) {
+		BPF_CORE_READ_STR_INTO(nodename, task, nsproxy, uts_ns, name.nodename);
+		if (!host_match(nodename))
+			return false;
+	}
+	if (filter_cgroups) {
+		if (!kn_chain_allowed(dfl_kn(task)) && !kn_chain_allowed(memcg_v1_kn(task)))
+			return false;
+	}
+	return true;
+}
+
+/* ---- path walks (bpf_loop: an unrolled 64-level walk exceeds the verifier budget) ---- */
+
+struct walk_ctx {
+	__u32 off;   /* absolute offset into data[] */
+	__u32 limit; /* section end (start + cap) */
+	bool trunc;
+	struct dentry *dentry;
+	struct mount *mnt;
+	struct dentry *root_dentry;
+	struct vfsmount *root_mnt;
+	struct kernfs_node *kn;
+};
+
+/* Append one NUL-terminated component; returns 1 to stop the walk. */
+static __always_inline long emit_name(struct walk_ctx *w, const void *name)
+{
+	struct jcw_exec_event *ev = get_scratch();
+	if (!ev)
+		return 1;
+	__u32 off = w->off;
+	if (off + JCW_NAME_CHUNK > w->limit) {
+		w->trunc = true;
+		return 1;
+	}
+	long n = bpf_probe_read_kernel_str(&ev->data[off & JCW_OFF_MASK], JCW_NAME_CHUNK, name);
+	if (n <= 0)
+		return 1;
+	w->off = off + n;
+	return 0;
+}
+
+static long dentry_step(__u32 i, void *data)
+{
+	struct walk_ctx *w = data;
+	struct dentry *d = w->dentry;
+	struct mount *mnt = w->mnt;
+	struct vfsmount *vfsmnt = &mnt->mnt;
+
+	if (d == w->root_dentry && vfsmnt == w->root_mnt)
+		return 1;
+	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	if (d == mnt_root) {
+		struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
+		if (parent == mnt)
+			return 1; /* global root */
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = parent;
+		return 0;
+	}
+	struct dentry *up = BPF_CORE_READ(d, d_parent);
+	if (up == d)
+		return 1;
+	if (emit_name(w, BPF_CORE_READ(d, d_name.name)))
+		return 1;
+	w->dentry = up;
+	if (i == JCW_WALK_DEPTH - 1)
+		w->trunc = true;
+	return 0;
+}
+
+static long kn_step(__u32 i, void *data)
+{
+	struct walk_ctx *w = data;
+	struct kernfs_node *kn = w->kn;
+	struct kernfs_node *up = kn_parent(kn);
+	if (!up)
+		return 1; /* the hierarchy root has no name in the path */
+	if (emit_name(w, BPF_CORE_READ(kn, name)))
+		return 1;
+	w->kn = up;
+	if (i == JCW_WALK_DEPTH - 1)
+		w->trunc = true;
+	return 0;
+}
+
+/* cwd relative to the task's root, components leaf first. */
+static __always_inline __u32 walk_cwd(struct task_struct *task, __u32 off, bool *trunc)
+{
+	struct fs_struct *fs = BPF_CORE_READ(task, fs);
+	struct walk_ctx w = {.off = off, .limit = off + JCW_CWD_MAX};
+	if (!fs)
+		return 0;
+	struct vfsmount *pwd_mnt = BPF_CORE_READ(fs, pwd.mnt);
+	w.dentry = BPF_CORE_READ(fs, pwd.dentry);
+	/* container_of with a CO-RE relocated offset */
+	w.mnt = (void *)pwd_mnt - bpf_core_field_offset(struct mount, mnt);
+	w.root_dentry = BPF_CORE_READ(fs, root.dentry);
+	w.root_mnt = BPF_CORE_READ(fs, root.mnt);
+	bpf_loop(JCW_WALK_DEPTH, dentry_step, &w, 0);
+	*trunc = w.trunc;
+	return w.off - off;
+}
+
+static __always_inline __u32 walk_kn(struct kernfs_node *kn, __u32 off, bool *trunc)
+{
+	struct walk_ctx w = {.off = off, .limit = off + JCW_CGROUP_PATH_MAX, .kn = kn};
+	if (!kn)
+		return 0;
+	bpf_loop(JCW_WALK_DEPTH, kn_step, &w, 0);
+	*trunc = w.trunc;
+	return w.off - off;
+}
+
+static __always_inline void fill_task(struct jcw_exec_event *ev, struct task_struct *task)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	ev->ts_boot = bpf_ktime_get_boot_ns();
+	ev->pid = (__u32)pid_tgid;
+	ev->tgid = pid_tgid >> 32;
+	ev->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	ev->start_boot = BPF_CORE_READ(task, group_leader, start_boottime);
+	ev->uid = BPF_CORE_READ(task, cred, uid.val);
+	ev->gid = BPF_CORE_READ(task, cred, gid.val);
+	ev->euid = BPF_CORE_READ(task, cred, euid.val);
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	if (n_host_prefixes == 0) /* else allowed() already read it */
+		BPF_CORE_READ_STR_INTO(&ev->nodename, task, nsproxy, uts_ns, name.nodename);
+
+	struct pid *tp = BPF_CORE_READ(task, thread_pid);
+	__u32 level = BPF_CORE_READ(tp, level);
+	struct upid up = {};
+	bpf_core_read(&up, sizeof(up), &tp->numbers[level & 31]);
+	ev->vpid = up.nr;
+	ev->pidns = BPF_CORE_READ(up.ns, ns.inum);
+	ev->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	ev->utsns = BPF_CORE_READ(task, nsproxy, uts_ns, ns.inum);
+
+	struct kernfs_node *kn = dfl_kn(task);
+	ev->cgroup_id = BPF_CORE_READ(kn, id);
+	struct kernfs_node *mkn = memcg_v1_kn(task);
+	ev->memcg_id = mkn ? BPF_CORE_READ(mkn, id) : 0;
+	if (mkn)
+		ev->flags |= JCW_F_MEMCG_V1;
+}
+
+/* Sections after argv: cwd and both cgroup paths (shared by exec and exec_failed). */
+static __always_inline __u32 fill_paths(struct jcw_exec_event *ev, struct task_struct *task, __u32 off)
+{
+	bool t = false;
+	__u32 n = walk_cwd(task, off, &t);
+	ev->cwd_len = n;
+	off += n;
+	if (t)
+		ev->flags |= JCW_F_CWD_TRUNC;
+
+	t = false;
+	n = walk_kn(dfl_kn(task), off, &t);
+	ev->cgroup_path_len = n;
+	off += n;
+	if (t)
+		ev->flags |= JCW_F_CGROUP_TRUNC;
+
+	t = false;
+	n = walk_kn(memcg_v1_kn(task), off, &t);
+	ev->memcg_path_len = n;
+	off += n;
+	if (t)
+		ev->flags |= JCW_F_MEMCG_TRUNC;
+	return off;
+}
+
+static __always_inline void clear_header(struct jcw_exec_event *ev)
+{
+	/* Zero only the header; data[] sections are length-delimited. */
+	__builtin_memset(ev, 0, JCW_HDR_SZ);
+}
+
+static __always_inline void submit_exec(struct jcw_exec_event *ev, __u32 off)
+{
+	ev->data_len = off;
+	__u32 size = JCW_HDR_SZ + (off & JCW_OFF_MASK);
+	if (bpf_ringbuf_output(&rb, ev, size, rb_flags()))
+		count_lost(ev->type);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 old = old_pid;
+	bpf_map_delete_elem(&pending, &old);
+
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct jcw_exec_event *ev = get_scratch();
+	if (!ev)
+		return 0;
+	clear_header(ev);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!allowed(task, tgid, ev->nodename))
+		return 0;
+	ev->type = JCW_EXEC;
+	ev->old_pid = old;
+	fill_task(ev, task);
+
+	/* argv of the new image: arg_start..arg_end (the environment follows). */
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	unsigned long as = BPF_CORE_READ(mm, arg_start), ae = BPF_CORE_READ(mm, arg_end);
+	__u32 full = ae > as ? ae - as : 0;
+	__u32 len = full;
+	if (len > JCW_ARGV_MAX) {
+		len = JCW_ARGV_MAX;
+		ev->flags |= JCW_F_ARGV_TRUNC;
+	}
+	asm volatile("" : "+r"(len));
+	if (len > JCW_ARGV_MAX)
+		len = JCW_ARGV_MAX;
+	if (len && bpf_probe_read_user(ev->data, len, (void *)as)) {
+		ev->flags |= JCW_F_ARGV_FAULT;
+		len = 0;
+	}
+	ev->argv_len = len;
+	ev->args_size = full;
+	ev->argc = BPF_CORE_READ(bprm, argc);
+	__u32 off = len;
+
+	long n = bpf_probe_read_kernel_str(&ev->data[off & JCW_OFF_MASK], JCW_FILENAME_MAX,
+					   BPF_CORE_READ(bprm, filename));
+	if (n > 0) {
+		ev->filename_len = n;
+		off += n;
+	}
+	const char *interp = BPF_CORE_READ(bprm, interp);
+	n = bpf_probe_read_kernel_str(&ev->data[off & JCW_OFF_MASK], JCW_INTERP_MAX, interp);
+	if (n > 0) {
+		ev->interp_len = n;
+		off += n;
+	}
+
+	/* The image actually mapped (interpreter for scripts): inode/dev/name. */
+	struct file *exe = BPF_CORE_READ(mm, exe_file);
+	if (exe) {
+		ev->ino = BPF_CORE_READ(exe, f_inode, i_ino);
+		ev->dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
+		n = bpf_probe_read_kernel_str(&ev->data[off & JCW_OFF_MASK], JCW_EXE_NAME_MAX,
+					      BPF_CORE_READ(exe, f_path.dentry, d_name.name));
+		if (n > 0) {
+			ev->exe_name_len = n;
+			off += n;
+		}
+	}
+	off = fill_paths(ev, task, off);
+	submit_exec(ev, off);
+	return 0;
+}
+
+/* ---- failed execs: remember the user pointers at entry, report when ret < 0 ---- */
+
+static __always_inline int save_pending(__u64 filename, __u64 argv)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pending_exec pe = {.filename = filename, .argv = argv};
+	bpf_map_update_elem(&pending, &tid, &pe, BPF_ANY);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_execve")
+int enter_execve(struct trace_event_raw_sys_enter *ctx)
+{
+	return save_pending(ctx->args[0], ctx->args[1]);
+}
+
+SEC("tp/syscalls/sys_enter_execveat")
+int enter_execveat(struct trace_event_raw_sys_enter *ctx)
+{
+	return save_pending(ctx->args[1], ctx->args[2]);
+}
+
+struct argv_ctx {
+	__u64 argv;
+	__u32 off;
+	__u32 limit;
+	__u32 argc;
+	bool trunc;
+};
+
+static long argv_step(__u32 i, void *data)
+{
+	struct argv_ctx *a = data;
+	const char *arg = NULL;
+	if (bpf_probe_read_user(&arg, sizeof(arg), (void *)(a->argv + i * sizeof(void *))) || !arg)
+		return 1;
+	__u32 off = a->off;
+	if (off + JCW_NAME_CHUNK > a->limit) {
+		a->trunc = true;
+		return 1;
+	}
+	struct jcw_exec_event *ev = get_scratch();
+	if (!ev)
+		return 1;
+	long n = bpf_probe_read_user_str(&ev->data[off & JCW_OFF_MASK], JCW_NAME_CHUNK, arg);
+	if (n <= 0)
+		return 1;
+	a->off = off + n;
+	a->argc++;
+	if (i == JCW_FAILED_ARGS_MAX - 1)
+		a->trunc = true;
+	return 0;
+}
+
+static __always_inline int on_exec_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pending_exec *pp = bpf_map_lookup_elem(&pending, &tid);
+	if (!pp)
+		return 0;
+	struct pending_exec pe = *pp;
+	bpf_map_delete_elem(&pending, &tid);
+	if (ret >= 0)
+		return 0;
+
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct jcw_exec_event *ev = get_scratch();
+	if (!ev)
+		return 0;
+	clear_header(ev);
+	if (!allowed(task, bpf_get_current_pid_tgid() >> 32, ev->nodename))
+		return 0;
+	ev->type = JCW_EXEC_FAILED;
+	ev->ret = ret;
+	ev->old_pid = tid;
+	fill_task(ev, task);
+
+	/* Best effort argv: per argument at most JCW_NAME_CHUNK bytes. */
+	struct argv_ctx a = {.argv = pe.argv, .limit = JCW_ARGV_MAX};
+	if (pe.argv)
+		bpf_loop(JCW_FAILED_ARGS_MAX, argv_step, &a, 0);
+	__u32 off = a.off;
+	ev->argv_len = off;
+	ev->args_size = off;
+	ev->argc = a.argc;
+	if (a.trunc)
+		ev->flags |= JCW_F_ARGV_TRUNC;
+
+	long n = bpf_probe_read_user_str(&ev->data[off & JCW_OFF_MASK], JCW_FILENAME_MAX,
+					 (void *)pe.filename);
+	if (n > 0) {
+		ev->filename_len = n;
+		off += n;
+	}
+	off = fill_paths(ev, task, off);
+	submit_exec(ev, off);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_execve")
+int exit_execve(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exec_exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_execveat")
+int exit_execveat(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exec_exit(ctx->ret);
+}
+
+/* ---- exit: once per thread group, from whichever thread dies last ---- */
+
+static __always_inline void emit_exit(struct task_struct *task)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	if (bpf_map_lookup_elem(&skip_tgids, &tgid)) {
+		bpf_map_delete_elem(&skip_tgids, &tgid);
+		return;
+	}
+	char nodename[JCW_NODENAME_LEN];
+	if (!allowed(task, tgid, nodename))
+		return;
+
+	struct jcw_exit_event *e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);
+	if (!e) {
+		count_lost(JCW_EXIT);
+		return;
+	}
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	e->type = JCW_EXIT;
+	/* Raw wait status of the last thread: code << 8 | core 0x80 | signal. */
+	e->exit_raw = BPF_CORE_READ(task, exit_code);
+	e->ts_boot = bpf_ktime_get_boot_ns();
+	e->start_boot = BPF_CORE_READ(leader, start_boottime);
+	e->pid = (__u32)pid_tgid;
+	e->tgid = tgid;
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->_pad = 0;
+	bpf_core_read_str(e->comm, sizeof(e->comm), &leader->comm);
+	bpf_ringbuf_submit(e, rb_flags());
+}
+
+SEC("tp/sched/sched_process_exit")
+int handle_exit(struct trace_event_raw_sched_process_exit *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	bool dead;
+	if (bpf_core_field_exists(ctx->group_dead))
+		dead = ctx->group_dead;
+	else /* older kernels: may fire twice in a race, the consumer dedups */
+		dead = BPF_CORE_READ(task, signal, live.counter) == 0;
+	if (dead)
+		emit_exit(task);
+	return 0;
+}
+
+/* Fallback when tracefs is unavailable (classic tracepoints need it to attach).
+ * live is decremented before the tracepoint, so 0 means last thread; two threads
+ * exiting at once may both see 0 (the consumer dedups by tgid + start). */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit_btf, struct task_struct *p)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	if (BPF_CORE_READ(task, signal, live.counter) == 0)
+		emit_exit(task);
+	return 0;
+}
+
+/* ---- fork: new thread groups only (threads share the parent's tgid) ---- */
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 cpid = BPF_CORE_READ(child, pid), ctgid = BPF_CORE_READ(child, tgid);
+	if (cpid != ctgid)
+		return 0;
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	if (bpf_map_lookup_elem(&skip_tgids, &ptgid)) {
+		if (skip_descendants) {
+			__u8 one = 1;
+			bpf_map_update_elem(&skip_tgids, &ctgid, &one, BPF_ANY);
+		}
+		return 0;
+	}
+	char nodename[JCW_NODENAME_LEN];
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	if (!allowed(task, ptgid, nodename))
+		return 0;
+
+	struct jcw_fork_event *e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);
+	if (!e) {
+		count_lost(JCW_FORK);
+		return 0;
+	}
+	e->type = JCW_FORK;
+	e->parent_pid = BPF_CORE_READ(parent, pid);
+	e->ts_boot = bpf_ktime_get_boot_ns();
+	e->child_start_boot = BPF_CORE_READ(child, start_boottime);
+	e->parent_tgid = ptgid;
+	e->child_tgid = ctgid;
+	bpf_core_read_str(e->comm, sizeof(e->comm), &parent->comm);
+	bpf_ringbuf_submit(e, rb_flags());
+	return 0;
+}

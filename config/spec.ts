@@ -1,0 +1,106 @@
+// The configuration schema: every key, its type, default and meaning, in one table. The validator and
+// docs/config.md are both derived from it.
+
+export type Leaf =
+  | { kind: 'string'; default: string | null; nullable?: boolean; doc: string }
+  | { kind: 'int'; default: number; min: number; max: number; doc: string }
+  | { kind: 'bool'; default: boolean; doc: string }
+  | { kind: 'enum'; default: string; values: readonly string[]; doc: string }
+  | { kind: 'strings'; default: readonly string[]; doc: string };
+
+export type Section = { doc: string; keys: Readonly<Record<string, Leaf>> };
+
+export const DEFAULT_EXTENSIONS = ['.c', '.h', '.cpp', '.hpp', '.cc', '.py', '.ipynb', '.java', '.js', '.ts'] as const;
+
+export const DEFAULT_IGNORE = [
+  // Hidden directories and files (.git, .vscode, .local/share/code-server, .cache, vim swap files…).
+  '**/.*',
+  '**/node_modules', '**/__pycache__', '**/.ipynb_checkpoints',
+  '**/venv', '**/.venv', '**/env', '**/site-packages',
+  // Editor artefacts: vim's write probe, backups, temp files.
+  '**/4913', '**/*~', '**/*.swp', '**/*.swo', '**/*.swx', '**/*.tmp', '**/*.vsctmp', '**/#*#',
+] as const;
+
+export const CONFIG_SPEC = {
+  workspaces: {
+    doc: 'Where student workspaces live and how a directory name maps to a student.',
+    keys: {
+      root: { kind: 'string', default: './workspaces', doc: 'Directory holding one directory per student workspace. `--workspaces` overrides it.' },
+      layout: { kind: 'string', default: '{course}-{section}-{student}/{assignment}', doc: 'Path pattern under `root`. The first segment names the student workspace; placeholders `{course}`, `{section}`, `{student}` (required) and `{assignment}` (optional second segment). Within a segment a placeholder matches no `-`, except the last one, which takes the rest.' },
+    },
+  },
+  files: {
+    doc: 'Which files are reported and how saves settle.',
+    keys: {
+      watcher: { kind: 'enum', default: 'parcel', values: ['parcel', 'chokidar'], doc: 'Watcher backend: `parcel` (@parcel/watcher, native inotify, directories only) or `chokidar` (chokidar 6). See the README for the measured comparison.' },
+      extensions: { kind: 'strings', default: DEFAULT_EXTENSIONS, doc: 'File extensions reported (with the dot, case-sensitive).' },
+      names: { kind: 'strings', default: ['Makefile', 'makefile', 'GNUmakefile', 'CMakeLists.txt'], doc: 'Exact file names reported regardless of extension.' },
+      ignore: { kind: 'strings', default: DEFAULT_IGNORE, doc: 'Glob patterns (`*`, `**`, `?`) of paths never watched or reported, matched against the path relative to `workspaces.root`.' },
+      max_bytes: { kind: 'int', default: 1048576, min: 1, max: 1073741824, doc: 'Files larger than this get a record with `jcode.file.truncated=true` and no body.' },
+      max_depth: { kind: 'int', default: 32, min: 1, max: 256, doc: 'Directory depth below a student workspace beyond which files are skipped (counted as `too_deep`).' },
+      debounce_ms: { kind: 'int', default: 500, min: 0, max: 60000, doc: 'Trailing quiet time per file before a save is read.' },
+      max_wait_ms: { kind: 'int', default: 3000, min: 0, max: 600000, doc: 'A file saved continuously is still read at least this often.' },
+      rename_window_ms: { kind: 'int', default: 1000, min: 0, max: 60000, doc: 'A delete followed within this time by a new file with the same content is reported as a rename.' },
+      scan_interval_s: { kind: 'int', default: 60, min: 0, max: 86400, doc: 'Seconds between reconciliation scans (0 turns periodic scans off; scans at start and after an overflow still run).' },
+      overflow_burst: { kind: 'int', default: 4096, min: 16, max: 10000000, doc: 'A watcher batch with at least this many events is treated as a possible queue overflow and triggers a scan.' },
+    },
+  },
+  snapshots: {
+    doc: 'The content-addressed snapshot store (previous versions for diffs; survives restarts).',
+    keys: {
+      dir: { kind: 'string', default: null, nullable: true, doc: 'Directory of the store. Default: `<output.dir>/snapshots`.' },
+    },
+  },
+  diff: {
+    doc: 'Diff computation (in a worker thread).',
+    keys: {
+      timeout_ms: { kind: 'int', default: 500, min: 1, max: 60000, doc: 'Time limit for one diff; past it the record carries `jcode.file.diff_truncated=true`.' },
+      max_bytes: { kind: 'int', default: 262144, min: 0, max: 67108864, doc: 'Longest diff text attached to a record; longer diffs are cut and flagged as truncated.' },
+    },
+  },
+  output: {
+    doc: 'Local outputs of the embedded default.',
+    keys: {
+      dir: { kind: 'string', default: './jcode-data', doc: 'Directory for `logs.jsonl`, `traces.jsonl`, `metrics.jsonl` (OTLP JSON, one export request per line). `--output` overrides it.' },
+      files: { kind: 'bool', default: true, doc: 'Write the OTLP JSON line files.' },
+      console: { kind: 'bool', default: true, doc: 'Print a one-line human summary per event on stdout.' },
+      metrics_interval_s: { kind: 'int', default: 15, min: 1, max: 3600, doc: 'How often the agent exports its own metrics as OTLP.' },
+    },
+  },
+  otlp: {
+    doc: 'OTLP/gRPC export. Standard `OTEL_EXPORTER_OTLP_*` environment variables apply; this key only adds a config-file way to set the endpoint.',
+    keys: {
+      endpoint: { kind: 'string', default: null, nullable: true, doc: 'Collector endpoint, e.g. `http://127.0.0.1:4317`. Unset: `OTEL_EXPORTER_OTLP_ENDPOINT` (or the per-signal variables) if set, else no OTLP export.' },
+    },
+  },
+  http: {
+    doc: 'The health and metrics endpoint.',
+    keys: {
+      host: { kind: 'string', default: '127.0.0.1', doc: 'Bind address. Use `0.0.0.0` in a pod so Prometheus and the kubelet can reach it.' },
+      port: { kind: 'int', default: 9464, min: 0, max: 65535, doc: 'Port for `/healthz`, `/readyz`, `/metrics` (0 picks a free one). `--http-port` overrides it.' },
+    },
+  },
+  node: {
+    doc: 'Identity of the node the agent runs on.',
+    keys: {
+      name: { kind: 'string', default: null, nullable: true, doc: 'Kubernetes node name (`k8s.node.name`). Default: $NODE_NAME, else the host name.' },
+    },
+  },
+  log: {
+    doc: "The agent's own diagnostic log (JSON lines on stderr).",
+    keys: {
+      level: { kind: 'enum', default: 'info', values: ['debug', 'info', 'warn', 'error'], doc: 'Lowest level written.' },
+    },
+  },
+} as const satisfies Record<string, Section>;
+
+type LeafValue<L> = L extends { kind: 'int' } ? number
+  : L extends { kind: 'bool' } ? boolean
+  : L extends { kind: 'strings' } ? string[]
+  : L extends { kind: 'enum'; values: readonly (infer V)[] } ? V
+  : L extends { kind: 'string'; nullable: true } ? string | null
+  : string;
+
+export type Config = {
+  -readonly [S in keyof typeof CONFIG_SPEC]: { -readonly [K in keyof (typeof CONFIG_SPEC)[S]['keys']]: LeafValue<(typeof CONFIG_SPEC)[S]['keys'][K]> };
+};

@@ -1,0 +1,95 @@
+// Assembles the pipeline from a typed Config: receivers → processors → exporters, plus the HTTP endpoint.
+// Start goes downstream-first so nothing is produced before its consumer exists; shutdown goes upstream-first
+// so everything in flight is flushed to the exporters before they close.
+import path from 'node:path';
+import type { Config } from '../config/spec.ts';
+import { OtelExporter } from '../exporters/otel.ts';
+import { HttpServer } from '../extensions/http.ts';
+import { SnapshotProcessor } from '../processors/snapshot/processor.ts';
+import { SnapshotStore } from '../processors/snapshot/store.ts';
+import { FileReceiver } from '../receiver/files/receiver.ts';
+import { METRICS } from '../telemetry/schema.ts';
+import type { Host } from './component.ts';
+import { createLogger, type Logger } from './log.ts';
+import { MetricsRegistry } from './metrics.ts';
+import { VERSION } from './version.ts';
+
+export interface AgentOptions {
+  log?: Logger;
+}
+
+export class Agent {
+  readonly metrics = new MetricsRegistry();
+  readonly log: Logger;
+  readonly http: HttpServer;
+  readonly exporter: OtelExporter;
+  readonly snapshots: SnapshotProcessor;
+  readonly files: FileReceiver;
+  private readonly host: Host;
+  private stopping: Promise<void> | undefined;
+
+  constructor(readonly config: Config, opts: AgentOptions = {}) {
+    this.log = opts.log ?? createLogger(config.log.level);
+    this.metrics.setBuildInfo({ version: VERSION, nodejs: process.version });
+    this.host = {
+      metrics: this.metrics,
+      log: this.log,
+      reportFatal: (component, err) => this.log.error('component failed', { component, error: (err as Error).message }),
+    };
+    const c = config;
+    this.http = new HttpServer(c.http);
+    this.exporter = new OtelExporter({
+      outputDir: c.output.dir, files: c.output.files, console: c.output.console, otlpEndpoint: c.otlp.endpoint,
+      metricsIntervalS: c.output.metrics_interval_s, nodeName: c.node.name,
+    });
+    const store = new SnapshotStore(c.snapshots.dir ?? path.join(c.output.dir, 'snapshots'));
+    this.snapshots = new SnapshotProcessor(
+      { diffTimeoutMs: c.diff.timeout_ms, diffMaxBytes: c.diff.max_bytes, renameWindowMs: c.files.rename_window_ms },
+      store,
+      this.exporter,
+    );
+    this.files = new FileReceiver(
+      {
+        root: c.workspaces.root, layout: c.workspaces.layout, watcher: c.files.watcher, extensions: c.files.extensions,
+        names: c.files.names, ignore: c.files.ignore, maxBytes: c.files.max_bytes, maxDepth: c.files.max_depth,
+        debounceMs: c.files.debounce_ms, maxWaitMs: c.files.max_wait_ms, scanIntervalS: c.files.scan_interval_s,
+        overflowBurst: c.files.overflow_burst,
+      },
+      store,
+      this.snapshots,
+    );
+  }
+
+  async start(): Promise<void> {
+    await this.http.start(this.host);
+    await this.exporter.start(this.host);
+    await this.snapshots.start(this.host);
+    try {
+      await this.files.start(this.host);
+    } catch (err) {
+      this.metrics.set(METRICS.RECEIVER_UP, 0, { receiver: 'files' });
+      throw err;
+    }
+    this.http.setReady(true);
+    this.log.info('agent ready', { workspaces: path.resolve(this.config.workspaces.root), http: `${this.config.http.host}:${this.http.port}` });
+  }
+
+  /** Wait until every change seen so far has been turned into records and handed to the exporters. */
+  async settle(): Promise<void> {
+    await this.files.idle();
+    await this.snapshots.drain();
+    await this.exporter.forceFlush();
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.http.setReady(false);
+      await this.files.shutdown();
+      await this.snapshots.shutdown();
+      await this.exporter.shutdown();
+      await this.http.shutdown();
+      this.log.info('agent stopped');
+    })();
+    return this.stopping;
+  }
+}

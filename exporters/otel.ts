@@ -1,0 +1,125 @@
+// OTel SDK wiring: one LoggerProvider, TracerProvider and MeterProvider with the node's Resource, each
+// feeding the local OTLP JSON files and, when an endpoint is configured, OTLP/gRPC. Standard OTEL_* variables
+// apply: OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES through the env detector, OTEL_EXPORTER_OTLP_* in the
+// exporters themselves.
+import os from 'node:os';
+import path from 'node:path';
+import { SeverityNumber, type Logger } from '@opentelemetry/api';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { BatchSpanProcessor, TracerProvider, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { Component, Consumer, Host } from '../core/component.ts';
+import type { EventRecord } from '../core/records.ts';
+import { VERSION } from '../core/version.ts';
+import { ATTR } from '../telemetry/schema.ts';
+import { ConsoleSummaryProcessor } from './console.ts';
+import { countExports } from './counting.ts';
+import { FileLogExporter, FileMetricExporter, FileSpanExporter } from './file.ts';
+import { RegistryProducer } from './metrics-producer.ts';
+
+export interface OtelExporterConfig {
+  outputDir: string;
+  files: boolean;
+  console: boolean;
+  /** Explicit endpoint from the config file; null defers to OTEL_EXPORTER_OTLP_* variables. */
+  otlpEndpoint: string | null;
+  metricsIntervalS: number;
+  nodeName: string | null;
+}
+
+/** Whether OTLP export is on: an endpoint in the config, or any of the standard endpoint variables. */
+export function otlpEnabled(cfg: OtelExporterConfig, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(cfg.otlpEndpoint || env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT
+    || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT);
+}
+
+export function nodeResource(nodeName: string | null): Resource {
+  const base = resourceFromAttributes({
+    [ATTR.SERVICE_NAME.name]: 'jcode-watcher',
+    [ATTR.SERVICE_VERSION.name]: VERSION,
+    [ATTR.HOST_NAME.name]: os.hostname(),
+    [ATTR.K8S_NODE_NAME.name]: nodeName ?? os.hostname(),
+  });
+  // Environment (OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME) wins, as in any OTel SDK.
+  return base.merge(detectResources({ detectors: [envDetector] }));
+}
+
+export class OtelExporter implements Component, Consumer<EventRecord> {
+  private loggerProvider: LoggerProvider | undefined;
+  private tracerProvider: TracerProvider | undefined;
+  private meterProvider: MeterProvider | undefined;
+  private logger: Logger | undefined;
+  readonly resource: Resource;
+
+  constructor(private readonly cfg: OtelExporterConfig) {
+    this.resource = nodeResource(cfg.nodeName);
+  }
+
+  async start(host: Host): Promise<void> {
+    const { metrics } = host;
+    const otlp = otlpEnabled(this.cfg);
+    const url = this.cfg.otlpEndpoint ?? undefined;
+    const file = (name: string) => path.join(this.cfg.outputDir, name);
+
+    const logProcessors: LogRecordProcessor[] = [];
+    const spanProcessors: SpanProcessor[] = [];
+    const metricExporters: PushMetricExporter[] = [];
+    const logCount = (l: unknown[]) => l.length;
+    if (this.cfg.console) logProcessors.push(new ConsoleSummaryProcessor());
+    if (this.cfg.files) {
+      // A short delay so a save shows up in logs.jsonl well within a second of settling.
+      logProcessors.push(new BatchLogRecordProcessor({ exporter: countExports<Parameters<LogRecordExporter['export']>[0], LogRecordExporter>(new FileLogExporter(file('logs.jsonl')), metrics, { signal: 'logs', exporter: 'file' }, logCount), scheduledDelayMillis: 200 }));
+      spanProcessors.push(new BatchSpanProcessor({ exporter: countExports<Parameters<SpanExporter['export']>[0], SpanExporter>(new FileSpanExporter(file('traces.jsonl')), metrics, { signal: 'traces', exporter: 'file' }, logCount), scheduledDelayMillis: 200 }));
+      metricExporters.push(new FileMetricExporter(file('metrics.jsonl')));
+    }
+    if (otlp) {
+      logProcessors.push(new BatchLogRecordProcessor({ exporter: countExports<Parameters<LogRecordExporter['export']>[0], LogRecordExporter>(new OTLPLogExporter({ url }), metrics, { signal: 'logs', exporter: 'otlp' }, logCount) }));
+      spanProcessors.push(new BatchSpanProcessor({ exporter: countExports<Parameters<SpanExporter['export']>[0], SpanExporter>(new OTLPTraceExporter({ url }), metrics, { signal: 'traces', exporter: 'otlp' }, logCount) }));
+      metricExporters.push(new OTLPMetricExporter({ url }));
+    }
+
+    this.loggerProvider = new LoggerProvider({ resource: this.resource, processors: logProcessors });
+    this.logger = this.loggerProvider.getLogger('jcode-watcher', VERSION);
+    this.tracerProvider = new TracerProvider({ resource: this.resource, spanProcessors });
+    this.meterProvider = new MeterProvider({
+      resource: this.resource,
+      readers: metricExporters.map((exporter) => new PeriodicExportingMetricReader({
+        exporter,
+        exportIntervalMillis: this.cfg.metricsIntervalS * 1000,
+        metricProducers: [new RegistryProducer(metrics, this.resource)],
+      })),
+    });
+    host.log.info('exporters started', { output: this.cfg.files ? this.cfg.outputDir : null, otlp: otlp ? (url ?? 'from OTEL_EXPORTER_OTLP_* variables') : null });
+  }
+
+  get tracerProviderOrThrow(): TracerProvider {
+    if (!this.tracerProvider) throw new Error('exporter not started');
+    return this.tracerProvider;
+  }
+
+  consume(rec: EventRecord): void {
+    this.logger?.emit({
+      eventName: rec.event.name,
+      timestamp: rec.timestampMs,
+      severityNumber: SeverityNumber.INFO,
+      severityText: 'INFO',
+      body: rec.body,
+      attributes: rec.attributes,
+    });
+  }
+
+  async forceFlush(): Promise<void> {
+    await Promise.all([this.loggerProvider?.forceFlush(), this.tracerProvider?.forceFlush(), this.meterProvider?.forceFlush()]);
+  }
+
+  /** Flush everything buffered, then close the exporters (metrics last, so they include the final counts). */
+  async shutdown(): Promise<void> {
+    await Promise.all([this.loggerProvider?.shutdown(), this.tracerProvider?.shutdown()]);
+    await this.meterProvider?.shutdown();
+    this.loggerProvider = this.tracerProvider = this.meterProvider = undefined;
+  }
+}

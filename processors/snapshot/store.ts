@@ -1,0 +1,115 @@
+// Content-addressed snapshot store on local disk: blobs/<aa>/<sha256>.gz (gzip level 1, written once, so
+// reverts and starter code dedupe), plus the head of every file (its last reported version) in an append-only
+// JSON-lines log that is compacted at open. The previous version of a file therefore survives a restart.
+import { createReadStream, createWriteStream, promises as fs, type WriteStream } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+
+export interface Head {
+  readonly sha256: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ino: number;
+  readonly version: number;
+  /** Whether the content is stored as a blob (text files within the size limit). */
+  readonly stored: boolean;
+}
+
+type LogLine = { k: string; h: Head } | { k: string; d: 1 };
+
+export class SnapshotStore {
+  private readonly heads = new Map<string, Head>();
+  private log: WriteStream | undefined;
+  private readonly blobsKnown = new Set<string>();
+
+  constructor(readonly dir: string) {}
+
+  async open(): Promise<void> {
+    await fs.mkdir(path.join(this.dir, 'blobs'), { recursive: true });
+    const logPath = path.join(this.dir, 'heads.jsonl');
+    let lines = 0;
+    try {
+      const rl = (await import('node:readline')).createInterface({ input: createReadStream(logPath), crlfDelay: Infinity });
+      for await (const line of rl) {
+        if (!line) continue;
+        lines++;
+        let rec: LogLine;
+        try {
+          rec = JSON.parse(line) as LogLine;
+        } catch {
+          continue; // a torn last line after a crash
+        }
+        if ('d' in rec) this.heads.delete(rec.k);
+        else this.heads.set(rec.k, rec.h);
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    if (lines > this.heads.size * 2 + 100) await this.compact(logPath);
+    this.log = createWriteStream(logPath, { flags: 'a' });
+  }
+
+  private async compact(logPath: string): Promise<void> {
+    const tmp = `${logPath}.tmp`;
+    const body = [...this.heads].map(([k, h]) => JSON.stringify({ k, h })).join('\n');
+    await fs.writeFile(tmp, body ? body + '\n' : '');
+    await fs.rename(tmp, logPath);
+  }
+
+  head(key: string): Head | undefined {
+    return this.heads.get(key);
+  }
+
+  /** Keys whose path starts with `prefix/` (one student workspace). */
+  *keysUnder(prefix: string): Iterable<[string, Head]> {
+    const p = prefix + '/';
+    for (const e of this.heads) if (e[0].startsWith(p)) yield e;
+  }
+
+  setHead(key: string, head: Head): void {
+    this.heads.set(key, head);
+    this.log?.write(JSON.stringify({ k: key, h: head }) + '\n');
+  }
+
+  deleteHead(key: string): void {
+    if (!this.heads.delete(key)) return;
+    this.log?.write(JSON.stringify({ k: key, d: 1 }) + '\n');
+  }
+
+  private blobPath(sha: string): string {
+    return path.join(this.dir, 'blobs', sha.slice(0, 2), `${sha}.gz`);
+  }
+
+  /** Write a blob unless it exists. Returns true when a new blob was written. */
+  async putBlob(sha: string, bytes: Buffer): Promise<boolean> {
+    if (this.blobsKnown.has(sha)) return false;
+    const p = this.blobPath(sha);
+    try {
+      await fs.access(p);
+      this.blobsKnown.add(sha);
+      return false;
+    } catch {
+      /* not there yet */
+    }
+    await fs.mkdir(path.dirname(p), { recursive: true });
+    const tmp = `${p}.${process.pid}.tmp`;
+    await fs.writeFile(tmp, gzipSync(bytes, { level: 1 }));
+    await fs.rename(tmp, p);
+    this.blobsKnown.add(sha);
+    return true;
+  }
+
+  async getBlob(sha: string): Promise<Buffer | undefined> {
+    try {
+      return gunzipSync(await fs.readFile(this.blobPath(sha)));
+    } catch {
+      return undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    const log = this.log;
+    this.log = undefined;
+    if (log) await new Promise<void>((resolve) => log.end(resolve));
+  }
+}

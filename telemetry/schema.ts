@@ -1,0 +1,143 @@
+// The one telemetry schema: every event, attribute and metric the agent emits.
+// Code refers to names through these definitions, and docs/telemetry.md is generated from them
+// (a test fails when the two differ), so documentation cannot drift from what is emitted.
+
+export type AttrType = 'string' | 'int' | 'double' | 'boolean' | 'string[]';
+
+export interface AttributeDef {
+  readonly name: string;
+  readonly type: AttrType;
+  /** Where it appears: on the OTel Resource or on each record/span. */
+  readonly on: 'resource' | 'record';
+  readonly description: string;
+  /** Where the name comes from: an OTel semantic convention, or our own `jcode.`/`edu.` namespace. */
+  readonly source: 'semconv' | 'jcode';
+}
+
+function attr(name: string, type: AttrType, on: AttributeDef['on'], description: string): AttributeDef {
+  const source = name.startsWith('jcode.') || name.startsWith('edu.') ? 'jcode' : 'semconv';
+  return { name, type, on, description, source };
+}
+
+export const ATTR = {
+  // Resource: who is reporting.
+  SERVICE_NAME: attr('service.name', 'string', 'resource', 'Always `jcode-watcher` unless OTEL_SERVICE_NAME overrides it.'),
+  SERVICE_VERSION: attr('service.version', 'string', 'resource', 'The agent version.'),
+  HOST_NAME: attr('host.name', 'string', 'resource', 'The node host name.'),
+  K8S_NODE_NAME: attr('k8s.node.name', 'string', 'resource', 'Kubernetes node the agent runs on (config `node.name` or $NODE_NAME).'),
+
+  // Student context, on every record so saves and runs of one student join.
+  EDU_COURSE: attr('edu.course', 'string', 'record', 'Course code from the workspace layout, e.g. `os`.'),
+  EDU_SECTION: attr('edu.section', 'string', 'record', 'Course section, e.g. `1`.'),
+  EDU_STUDENT_ID: attr('edu.student.id', 'string', 'record', 'Student identifier (or its pseudonym when pseudonymisation is on).'),
+  EDU_ASSIGNMENT: attr('edu.assignment', 'string', 'record', 'Assignment directory; absent for files outside any assignment directory.'),
+
+  // File records.
+  FILE_PATH: attr('file.path', 'string', 'record', "Path relative to the student's workspace directory, `/`-separated."),
+  FILE_NAME: attr('file.name', 'string', 'record', 'Base name of the file.'),
+  FILE_EXTENSION: attr('file.extension', 'string', 'record', 'Extension without the dot (`c`, `py`); absent when there is none.'),
+  FILE_SIZE: attr('file.size', 'int', 'record', 'Size in bytes at the time it was read.'),
+  FILE_SYMLINK_TARGET: attr('file.symbolic_link.target_path', 'string', 'record', "For a symlink: the link's target text (never followed, never read)."),
+  JCODE_FILE_SHA256: attr('jcode.file.sha256', 'string', 'record', 'Hex SHA-256 of the full content (also for truncated and binary files).'),
+  JCODE_FILE_PREVIOUS_SHA256: attr('jcode.file.previous_sha256', 'string', 'record', 'Hex SHA-256 of the previous snapshot; absent for the first save of a file.'),
+  JCODE_FILE_DIFF: attr('jcode.file.diff', 'string', 'record', 'Unified diff against the previous snapshot of that file; absent for the first save, binary or truncated files.'),
+  JCODE_FILE_DIFF_TRUNCATED: attr('jcode.file.diff_truncated', 'boolean', 'record', 'True when the diff hit its time or size limit; the line counts are then estimates.'),
+  JCODE_FILE_LINES_ADDED: attr('jcode.file.lines_added', 'int', 'record', 'Lines added against the previous snapshot (all lines for a first save).'),
+  JCODE_FILE_LINES_REMOVED: attr('jcode.file.lines_removed', 'int', 'record', 'Lines removed against the previous snapshot.'),
+  JCODE_FILE_TRUNCATED: attr('jcode.file.truncated', 'boolean', 'record', 'True when the file exceeded `files.max_bytes`: no body and no diff.'),
+  JCODE_FILE_BINARY: attr('jcode.file.binary', 'boolean', 'record', 'True for content with NUL bytes or invalid UTF-8: no body and no diff.'),
+  JCODE_FILE_SYMLINK: attr('jcode.file.symlink', 'boolean', 'record', 'True when the path is a symbolic link: the link is reported, its target never read.'),
+  JCODE_FILE_DETECTED_BY: attr('jcode.file.detected_by', 'string', 'record', '`watch` (a file-system event) or `scan` (the reconciliation scan found it).'),
+  JCODE_FILE_OLD_PATH: attr('jcode.file.old_path', 'string', 'record', 'For `jcode.file.rename`: the path before the rename.'),
+  JCODE_FILE_VERSION: attr('jcode.file.version', 'int', 'record', 'Per-file save counter kept in the snapshot store (1 for the first save).'),
+} as const satisfies Record<string, AttributeDef>;
+
+export type AttrName = (typeof ATTR)[keyof typeof ATTR]['name'];
+
+export interface EventDef {
+  readonly name: string;
+  readonly signal: 'log';
+  readonly description: string;
+  readonly body: string;
+  readonly attributes: readonly AttributeDef[];
+}
+
+const STUDENT = [ATTR.EDU_COURSE, ATTR.EDU_SECTION, ATTR.EDU_STUDENT_ID, ATTR.EDU_ASSIGNMENT];
+const FILE_ID = [ATTR.FILE_PATH, ATTR.FILE_NAME, ATTR.FILE_EXTENSION, ATTR.JCODE_FILE_DETECTED_BY];
+
+export const EVENTS = {
+  FILE_SAVE: {
+    name: 'jcode.file.save',
+    signal: 'log',
+    description: 'A settled save (after the per-file debounce) whose content differs from the last snapshot.',
+    body: 'The full text content; empty for truncated, binary and symlink records.',
+    attributes: [
+      ...STUDENT, ...FILE_ID, ATTR.FILE_SIZE, ATTR.JCODE_FILE_SHA256, ATTR.JCODE_FILE_PREVIOUS_SHA256,
+      ATTR.JCODE_FILE_DIFF, ATTR.JCODE_FILE_DIFF_TRUNCATED, ATTR.JCODE_FILE_LINES_ADDED,
+      ATTR.JCODE_FILE_LINES_REMOVED, ATTR.JCODE_FILE_TRUNCATED, ATTR.JCODE_FILE_BINARY,
+      ATTR.JCODE_FILE_SYMLINK, ATTR.FILE_SYMLINK_TARGET, ATTR.JCODE_FILE_VERSION,
+    ],
+  },
+  FILE_DELETE: {
+    name: 'jcode.file.delete',
+    signal: 'log',
+    description: 'A file that had a snapshot no longer exists.',
+    body: 'Empty.',
+    attributes: [...STUDENT, ...FILE_ID, ATTR.JCODE_FILE_PREVIOUS_SHA256],
+  },
+  FILE_RENAME: {
+    name: 'jcode.file.rename',
+    signal: 'log',
+    description: 'A file disappeared and one with the same content appeared in the same workspace within the rename window.',
+    body: 'Empty.',
+    attributes: [...STUDENT, ...FILE_ID, ATTR.JCODE_FILE_OLD_PATH, ATTR.JCODE_FILE_SHA256, ATTR.FILE_SIZE],
+  },
+} as const satisfies Record<string, EventDef>;
+
+export type MetricType = 'counter' | 'gauge' | 'histogram';
+
+export interface MetricDef {
+  readonly name: string;
+  readonly type: MetricType;
+  readonly help: string;
+  /** Label name → its allowed values (bounded by construction). */
+  readonly labels: Readonly<Record<string, readonly string[]>>;
+  readonly buckets?: readonly number[];
+}
+
+export const SKIP_REASONS = [
+  'not_allowed', 'ignored', 'unmatched_workspace', 'symlink_outside', 'special_file', 'permission_denied',
+  'vanished', 'too_deep', 'read_error',
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+export const SCAN_TRIGGERS = ['start', 'periodic', 'overflow'] as const;
+export type ScanTrigger = (typeof SCAN_TRIGGERS)[number];
+
+const SIGNALS = ['logs', 'traces', 'metrics'] as const;
+const EXPORTERS = ['file', 'otlp'] as const;
+const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30] as const;
+
+export const METRICS = {
+  BUILD_INFO: { name: 'jcode_watcher_build_info', type: 'gauge', help: 'Always 1; labels carry the agent version and Node.js version.', labels: {} },
+  RECEIVER_UP: { name: 'jcode_watcher_receiver_up', type: 'gauge', help: '1 while the receiver is running, 0 when it failed or stopped.', labels: { receiver: ['files', 'exec'] } },
+  FILE_EVENTS: { name: 'jcode_watcher_file_events_total', type: 'counter', help: 'File records emitted, by event and by what detected them.', labels: { event: ['save', 'delete', 'rename'], detected_by: ['watch', 'scan'] } },
+  FILE_UNCHANGED: { name: 'jcode_watcher_file_saves_unchanged_total', type: 'counter', help: 'Settled saves whose content hash equalled the last snapshot: nothing emitted.', labels: {} },
+  FILE_FLAGGED: { name: 'jcode_watcher_file_records_flagged_total', type: 'counter', help: 'Save records sent without body or diff, by reason.', labels: { flag: ['truncated', 'binary', 'symlink', 'diff_truncated'] } },
+  FILE_SKIPPED: { name: 'jcode_watcher_file_skipped_total', type: 'counter', help: 'Paths seen but not reported, by reason.', labels: { reason: SKIP_REASONS } },
+  WATCH_EVENTS: { name: 'jcode_watcher_watch_events_total', type: 'counter', help: 'Raw file-system events delivered by the watcher backend.', labels: {} },
+  WATCH_OVERFLOWS: { name: 'jcode_watcher_watch_overflows_total', type: 'counter', help: 'Suspected watcher overflows (event bursts past the kernel queue, or backend errors); each triggers a scan.', labels: {} },
+  WATCHED_WORKSPACES: { name: 'jcode_watcher_watched_workspaces', type: 'gauge', help: 'Student workspace directories currently matched by the layout.', labels: {} },
+  SCANS: { name: 'jcode_watcher_scans_total', type: 'counter', help: 'Reconciliation scans run, by trigger.', labels: { trigger: SCAN_TRIGGERS } },
+  SCAN_DURATION: { name: 'jcode_watcher_scan_duration_seconds', type: 'histogram', help: 'Duration of reconciliation scans.', labels: {}, buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60] },
+  SCAN_FILES: { name: 'jcode_watcher_scan_files', type: 'gauge', help: 'Files visited by the last reconciliation scan.', labels: {} },
+  SAVE_LATENCY: { name: 'jcode_watcher_save_latency_seconds', type: 'histogram', help: "From the file's modification time to the record being handed to the exporters.", labels: {}, buckets: LATENCY_BUCKETS },
+  DIFF_DURATION: { name: 'jcode_watcher_diff_duration_seconds', type: 'histogram', help: 'Time to compute a diff in the worker, including time-limited ones.', labels: {}, buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2] },
+  PENDING_FILES: { name: 'jcode_watcher_pending_files', type: 'gauge', help: 'Files waiting in the debounce or processing queue.', labels: {} },
+  SNAPSHOT_BLOBS: { name: 'jcode_watcher_snapshot_blobs_written_total', type: 'counter', help: 'New content blobs written to the snapshot store (deduplicated by hash).', labels: {} },
+  RECORDS_EXPORTED: { name: 'jcode_watcher_records_exported_total', type: 'counter', help: 'Records successfully handed off by an exporter.', labels: { signal: SIGNALS, exporter: EXPORTERS } },
+  EXPORT_FAILURES: { name: 'jcode_watcher_records_export_failed_total', type: 'counter', help: 'Records an exporter failed to deliver.', labels: { signal: SIGNALS, exporter: EXPORTERS } },
+  ERRORS: { name: 'jcode_watcher_errors_total', type: 'counter', help: 'Internal errors that were handled, by component.', labels: { component: ['files', 'snapshot', 'diff', 'exporter', 'http', 'exec'] } },
+} as const satisfies Record<string, MetricDef>;
+
+export type MetricKey = keyof typeof METRICS;
