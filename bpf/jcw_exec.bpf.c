@@ -100,6 +100,14 @@ static __always_inline struct jcw_exec_event *get_scratch(void)
 	return bpf_map_lookup_elem(&scratch, &cpu);
 }
 
+/* The mask must survive the compiler (which may prove it redundant) for the
+ * verifier to bound a variable offset into data[]. */
+static __always_inline char *data_at(struct jcw_exec_event *ev, __u32 off)
+{
+	barrier_var(off);
+	return &ev->data[off & JCW_OFF_MASK];
+}
+
 static __always_inline bool host_match(const char *name)
 {
 	for (int i = 0; i < JCW_HOST_PREFIXES; i++) {
@@ -166,7 +174,9 @@ static __always_inline bool allowed(struct task_struct *task, __u32 tgid, char *
 	if (bpf_map_lookup_elem(&skip_tgids, &tgid))
 		return false;
 	if (n_host_prefixes > 0) {
-		BPF_CORE_READ_STR_INTO(nodename, task, nsproxy, uts_ns, name.nodename);
+		/* explicit size: BPF_CORE_READ_STR_INTO would use sizeof(*char *) */
+		struct uts_namespace *uts = BPF_CORE_READ(task, nsproxy, uts_ns);
+		bpf_core_read_str(nodename, JCW_NODENAME_LEN, &uts->name.nodename);
 		if (!host_match(nodename))
 			return false;
 	}
@@ -179,10 +189,12 @@ static __always_inline bool allowed(struct task_struct *task, __u32 tgid, char *
 
 /* ---- path walks (bpf_loop: an unrolled 64-level walk exceeds the verifier budget) ---- */
 
+/* The write cursor lives in the map value (ev->data_len), not in the loop
+ * context: a precise offset on the stack differs per iteration, so the verifier
+ * never sees the callback converge and runs out of its 1M-instruction budget. */
 struct walk_ctx {
-	__u32 off;   /* absolute offset into data[] */
-	__u32 limit; /* section end (start + cap) */
-	bool trunc;
+	__u32 limit;      /* section end (absolute offset) */
+	__u32 trunc_flag; /* enum jcw_flags bit set when a cap is hit */
 	struct dentry *dentry;
 	struct mount *mnt;
 	struct dentry *root_dentry;
@@ -190,22 +202,31 @@ struct walk_ctx {
 	struct kernfs_node *kn;
 };
 
-/* Append one NUL-terminated component; returns 1 to stop the walk. */
+/* Append one NUL-terminated component at the cursor; returns 1 to stop. */
 static __always_inline long emit_name(struct walk_ctx *w, const void *name)
 {
 	struct jcw_exec_event *ev = get_scratch();
 	if (!ev)
 		return 1;
-	__u32 off = w->off;
+	__u32 off = ev->data_len;
 	if (off + JCW_NAME_CHUNK > w->limit) {
-		w->trunc = true;
+		ev->flags |= w->trunc_flag;
 		return 1;
 	}
-	long n = bpf_probe_read_kernel_str(&ev->data[off & JCW_OFF_MASK], JCW_NAME_CHUNK, name);
+	long n = bpf_probe_read_kernel_str(data_at(ev, off), JCW_NAME_CHUNK, name);
 	if (n <= 0)
 		return 1;
-	w->off = off + n;
+	ev->data_len = off + n;
 	return 0;
+}
+
+static __always_inline void depth_cap(struct walk_ctx *w, __u32 i)
+{
+	if (i != JCW_WALK_DEPTH - 1)
+		return;
+	struct jcw_exec_event *ev = get_scratch();
+	if (ev)
+		ev->flags |= w->trunc_flag;
 }
 
 static long dentry_step(__u32 i, void *data)
@@ -232,8 +253,7 @@ static long dentry_step(__u32 i, void *data)
 	if (emit_name(w, BPF_CORE_READ(d, d_name.name)))
 		return 1;
 	w->dentry = up;
-	if (i == JCW_WALK_DEPTH - 1)
-		w->trunc = true;
+	depth_cap(w, i);
 	return 0;
 }
 
@@ -247,37 +267,36 @@ static long kn_step(__u32 i, void *data)
 	if (emit_name(w, BPF_CORE_READ(kn, name)))
 		return 1;
 	w->kn = up;
-	if (i == JCW_WALK_DEPTH - 1)
-		w->trunc = true;
+	depth_cap(w, i);
 	return 0;
 }
 
-/* cwd relative to the task's root, components leaf first. */
-static __always_inline __u32 walk_cwd(struct task_struct *task, __u32 off, bool *trunc)
+/* cwd relative to the task's root, components leaf first, appended at the cursor. */
+static __always_inline void walk_cwd(struct jcw_exec_event *ev, struct task_struct *task)
 {
+	__u32 start = ev->data_len;
 	struct fs_struct *fs = BPF_CORE_READ(task, fs);
-	struct walk_ctx w = {.off = off, .limit = off + JCW_CWD_MAX};
-	if (!fs)
-		return 0;
-	struct vfsmount *pwd_mnt = BPF_CORE_READ(fs, pwd.mnt);
-	w.dentry = BPF_CORE_READ(fs, pwd.dentry);
-	/* container_of with a CO-RE relocated offset */
-	w.mnt = (void *)pwd_mnt - bpf_core_field_offset(struct mount, mnt);
-	w.root_dentry = BPF_CORE_READ(fs, root.dentry);
-	w.root_mnt = BPF_CORE_READ(fs, root.mnt);
-	bpf_loop(JCW_WALK_DEPTH, dentry_step, &w, 0);
-	*trunc = w.trunc;
-	return w.off - off;
+	if (fs) {
+		struct walk_ctx w = {.limit = start + JCW_CWD_MAX, .trunc_flag = JCW_F_CWD_TRUNC};
+		struct vfsmount *pwd_mnt = BPF_CORE_READ(fs, pwd.mnt);
+		w.dentry = BPF_CORE_READ(fs, pwd.dentry);
+		/* container_of with a CO-RE relocated offset */
+		w.mnt = (void *)pwd_mnt - bpf_core_field_offset(struct mount, mnt);
+		w.root_dentry = BPF_CORE_READ(fs, root.dentry);
+		w.root_mnt = BPF_CORE_READ(fs, root.mnt);
+		bpf_loop(JCW_WALK_DEPTH, dentry_step, &w, 0);
+	}
+	ev->cwd_len = ev->data_len - start;
 }
 
-static __always_inline __u32 walk_kn(struct kernfs_node *kn, __u32 off, bool *trunc)
+static __always_inline __u16 walk_kn(struct jcw_exec_event *ev, struct kernfs_node *kn, __u32 flag)
 {
-	struct walk_ctx w = {.off = off, .limit = off + JCW_CGROUP_PATH_MAX, .kn = kn};
-	if (!kn)
-		return 0;
-	bpf_loop(JCW_WALK_DEPTH, kn_step, &w, 0);
-	*trunc = w.trunc;
-	return w.off - off;
+	__u32 start = ev->data_len;
+	if (kn) {
+		struct walk_ctx w = {.limit = start + JCW_CGROUP_PATH_MAX, .trunc_flag = flag, .kn = kn};
+		bpf_loop(JCW_WALK_DEPTH, kn_step, &w, 0);
+	}
+	return ev->data_len - start;
 }
 
 static __always_inline void fill_task(struct jcw_exec_event *ev, struct task_struct *task)
@@ -312,30 +331,13 @@ static __always_inline void fill_task(struct jcw_exec_event *ev, struct task_str
 		ev->flags |= JCW_F_MEMCG_V1;
 }
 
-/* Sections after argv: cwd and both cgroup paths (shared by exec and exec_failed). */
-static __always_inline __u32 fill_paths(struct jcw_exec_event *ev, struct task_struct *task, __u32 off)
+/* Sections after argv/filename: cwd and both cgroup paths (exec and exec_failed). */
+static __always_inline void fill_paths(struct jcw_exec_event *ev, struct task_struct *task, __u32 off)
 {
-	bool t = false;
-	__u32 n = walk_cwd(task, off, &t);
-	ev->cwd_len = n;
-	off += n;
-	if (t)
-		ev->flags |= JCW_F_CWD_TRUNC;
-
-	t = false;
-	n = walk_kn(dfl_kn(task), off, &t);
-	ev->cgroup_path_len = n;
-	off += n;
-	if (t)
-		ev->flags |= JCW_F_CGROUP_TRUNC;
-
-	t = false;
-	n = walk_kn(memcg_v1_kn(task), off, &t);
-	ev->memcg_path_len = n;
-	off += n;
-	if (t)
-		ev->flags |= JCW_F_MEMCG_TRUNC;
-	return off;
+	ev->data_len = off;
+	walk_cwd(ev, task);
+	ev->cgroup_path_len = walk_kn(ev, dfl_kn(task), JCW_F_CGROUP_TRUNC);
+	ev->memcg_path_len = walk_kn(ev, memcg_v1_kn(task), JCW_F_MEMCG_TRUNC);
 }
 
 static __always_inline void clear_header(struct jcw_exec_event *ev)
@@ -344,9 +346,10 @@ static __always_inline void clear_header(struct jcw_exec_event *ev)
 	__builtin_memset(ev, 0, JCW_HDR_SZ);
 }
 
-static __always_inline void submit_exec(struct jcw_exec_event *ev, __u32 off)
+static __always_inline void submit_exec(struct jcw_exec_event *ev)
 {
-	ev->data_len = off;
+	__u32 off = ev->data_len;
+	barrier_var(off);
 	__u32 size = JCW_HDR_SZ + (off & JCW_OFF_MASK);
 	if (bpf_ringbuf_output(&rb, ev, size, rb_flags()))
 		count_lost(ev->type);
@@ -379,10 +382,8 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 		len = JCW_ARGV_MAX;
 		ev->flags |= JCW_F_ARGV_TRUNC;
 	}
-	asm volatile("" : "+r"(len));
-	if (len > JCW_ARGV_MAX)
-		len = JCW_ARGV_MAX;
-	if (len && bpf_probe_read_user(ev->data, len, (void *)as)) {
+	/* (len-1) & mask + 1 keeps [1, JCW_ARGV_MAX] provable for the verifier. */
+	if (len && bpf_probe_read_user(ev->data, ((len - 1) & (JCW_ARGV_MAX - 1)) + 1, (void *)as)) {
 		ev->flags |= JCW_F_ARGV_FAULT;
 		len = 0;
 	}
@@ -391,14 +392,14 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	ev->argc = BPF_CORE_READ(bprm, argc);
 	__u32 off = len;
 
-	long n = bpf_probe_read_kernel_str(&ev->data[off & JCW_OFF_MASK], JCW_FILENAME_MAX,
+	long n = bpf_probe_read_kernel_str(data_at(ev, off), JCW_FILENAME_MAX,
 					   BPF_CORE_READ(bprm, filename));
 	if (n > 0) {
 		ev->filename_len = n;
 		off += n;
 	}
 	const char *interp = BPF_CORE_READ(bprm, interp);
-	n = bpf_probe_read_kernel_str(&ev->data[off & JCW_OFF_MASK], JCW_INTERP_MAX, interp);
+	n = bpf_probe_read_kernel_str(data_at(ev, off), JCW_INTERP_MAX, interp);
 	if (n > 0) {
 		ev->interp_len = n;
 		off += n;
@@ -409,15 +410,15 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	if (exe) {
 		ev->ino = BPF_CORE_READ(exe, f_inode, i_ino);
 		ev->dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
-		n = bpf_probe_read_kernel_str(&ev->data[off & JCW_OFF_MASK], JCW_EXE_NAME_MAX,
+		n = bpf_probe_read_kernel_str(data_at(ev, off), JCW_EXE_NAME_MAX,
 					      BPF_CORE_READ(exe, f_path.dentry, d_name.name));
 		if (n > 0) {
 			ev->exe_name_len = n;
 			off += n;
 		}
 	}
-	off = fill_paths(ev, task, off);
-	submit_exec(ev, off);
+	fill_paths(ev, task, off);
+	submit_exec(ev);
 	return 0;
 }
 
@@ -445,33 +446,28 @@ int enter_execveat(struct trace_event_raw_sys_enter *ctx)
 
 struct argv_ctx {
 	__u64 argv;
-	__u32 off;
-	__u32 limit;
-	__u32 argc;
-	bool trunc;
 };
 
+/* Cursor and argc kept in the map value, as for the path walks. */
 static long argv_step(__u32 i, void *data)
 {
 	struct argv_ctx *a = data;
 	const char *arg = NULL;
 	if (bpf_probe_read_user(&arg, sizeof(arg), (void *)(a->argv + i * sizeof(void *))) || !arg)
 		return 1;
-	__u32 off = a->off;
-	if (off + JCW_NAME_CHUNK > a->limit) {
-		a->trunc = true;
-		return 1;
-	}
 	struct jcw_exec_event *ev = get_scratch();
 	if (!ev)
 		return 1;
-	long n = bpf_probe_read_user_str(&ev->data[off & JCW_OFF_MASK], JCW_NAME_CHUNK, arg);
+	__u32 off = ev->data_len;
+	if (off + JCW_NAME_CHUNK > JCW_ARGV_MAX || i == JCW_FAILED_ARGS_MAX - 1) {
+		ev->flags |= JCW_F_ARGV_TRUNC;
+		return 1;
+	}
+	long n = bpf_probe_read_user_str(data_at(ev, off), JCW_NAME_CHUNK, arg);
 	if (n <= 0)
 		return 1;
-	a->off = off + n;
-	a->argc++;
-	if (i == JCW_FAILED_ARGS_MAX - 1)
-		a->trunc = true;
+	ev->data_len = off + n;
+	ev->argc++;
 	return 0;
 }
 
@@ -499,24 +495,24 @@ static __always_inline int on_exec_exit(long ret)
 	fill_task(ev, task);
 
 	/* Best effort argv: per argument at most JCW_NAME_CHUNK bytes. */
-	struct argv_ctx a = {.argv = pe.argv, .limit = JCW_ARGV_MAX};
+	struct argv_ctx a = {.argv = pe.argv};
+	ev->data_len = 0;
 	if (pe.argv)
 		bpf_loop(JCW_FAILED_ARGS_MAX, argv_step, &a, 0);
-	__u32 off = a.off;
+	__u32 off = ev->data_len;
+	if (off > JCW_ARGV_MAX)
+		off = JCW_ARGV_MAX;
 	ev->argv_len = off;
 	ev->args_size = off;
-	ev->argc = a.argc;
-	if (a.trunc)
-		ev->flags |= JCW_F_ARGV_TRUNC;
 
-	long n = bpf_probe_read_user_str(&ev->data[off & JCW_OFF_MASK], JCW_FILENAME_MAX,
+	long n = bpf_probe_read_user_str(data_at(ev, off), JCW_FILENAME_MAX,
 					 (void *)pe.filename);
 	if (n > 0) {
 		ev->filename_len = n;
 		off += n;
 	}
-	off = fill_paths(ev, task, off);
-	submit_exec(ev, off);
+	fill_paths(ev, task, off);
+	submit_exec(ev);
 	return 0;
 }
 

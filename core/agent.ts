@@ -81,6 +81,12 @@ export class Agent {
     await this.exporter.forceFlush();
   }
 
+  /** Run a reconciliation scan now and wait for its records (tests and the demo use it). */
+  async scanNow(): Promise<void> {
+    await this.files.scan('periodic');
+    await this.settle();
+  }
+
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.http.setReady(false);

@@ -107,7 +107,7 @@ export interface MetricDef {
 
 export const SKIP_REASONS = [
   'not_allowed', 'ignored', 'unmatched_workspace', 'symlink_outside', 'special_file', 'permission_denied',
-  'vanished', 'too_deep', 'read_error',
+  'vanished', 'too_deep', 'read_error', 'invalid_name',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 

@@ -144,6 +144,8 @@ export class FileReceiver implements Component {
   }
 
   private onEvent(e: WatchEvent): void {
+    // Names that are not valid UTF-8 reach us lossily decoded (U+FFFD) and cannot be opened by that name.
+    if (e.path.includes('\uFFFD')) return this.skip('invalid_name');
     const loc = this.layout.locate(e.path);
     if (loc.kind === 'outside') return;
     if (loc.kind === 'unmatched') {
@@ -154,7 +156,7 @@ export class FileReceiver implements Component {
     if (this.filter.ignored(location.key)) return;
     if (location.relPath === '') {
       // A new student workspace appeared (or was moved in): scan it; files inside may predate our watch.
-      if (e.type !== 'delete') void this.scanWorkspace(location.student.workspace);
+      if (e.type !== 'delete') void this.newDirectory(e.path).then(() => this.scanWorkspace(location.student.workspace));
       return;
     }
     if (this.filter.allowed(location.relPath)) {
@@ -167,9 +169,19 @@ export class FileReceiver implements Component {
       for (const [key] of this.known.keysUnder(location.key)) this.debounce.touch(path.join(this.rootReal, key), 'watch');
     } else {
       void fs.lstat(e.path).then(
-        (st) => void (st.isDirectory() ? this.scanDir(e.path, 'watch') : this.skip('not_allowed')),
+        (st) => void (st.isDirectory() ? this.newDirectory(e.path).then(() => this.scanDir(e.path, 'watch')) : this.skip('not_allowed')),
         () => undefined,
       );
+    }
+  }
+
+  /** A directory appeared: if it already has subdirectories, make sure the watcher covers them. */
+  private async newDirectory(dir: string): Promise<void> {
+    try {
+      const list = await fs.readdir(dir, { withFileTypes: true });
+      if (list.some((d) => d.isDirectory())) await this.watcher?.watchSubtree(dir);
+    } catch {
+      /* gone again */
     }
   }
 
@@ -320,6 +332,10 @@ export class FileReceiver implements Component {
         continue;
       }
       for (const ent of list) {
+        if (ent.name.includes('\uFFFD')) {
+          this.skip('invalid_name');
+          continue;
+        }
         const abs = path.join(d, ent.name);
         const rel = path.relative(this.rootReal, abs).split(path.sep).join('/');
         if (this.filter.ignored(rel)) continue;

@@ -23,6 +23,9 @@ export function chokidarWatcher(opts: WatcherOptions): DirectoryWatcher {
       w.on('error', (e: unknown) => opts.onError(e instanceof Error ? e : new Error(String(e))));
       await new Promise<void>((resolve) => w!.once('ready', () => resolve()));
     },
+    async watchSubtree() {
+      // chokidar reads every directory it is told about and watches what it finds: nothing to add.
+    },
     async stop() {
       await w?.close();
       w = undefined;

@@ -19,6 +19,12 @@ export interface WatcherOptions {
 export interface DirectoryWatcher {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Make sure a directory that appeared with subdirectories already inside (mkdir -p, unzip, mv) is watched
+   * all the way down: a backend that only adds a watch per create event misses subdirectories created before
+   * that watch existed.
+   */
+  watchSubtree(dir: string): Promise<void>;
 }
 
 export type WatcherFactory = (opts: WatcherOptions) => DirectoryWatcher;
