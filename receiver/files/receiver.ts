@@ -156,7 +156,10 @@ export class FileReceiver implements Component {
     if (this.filter.ignored(location.key)) return;
     if (location.relPath === '') {
       // A new student workspace appeared (or was moved in): scan it; files inside may predate our watch.
-      if (e.type !== 'delete') void this.newDirectory(e.path).then(() => this.scanWorkspace(location.student.workspace));
+      if (e.type !== 'delete') {
+        this.workspaces.add(location.student.workspace);
+        void this.newDirectory(e.path).then(() => this.scanDir(e.path, 'watch'));
+      }
       return;
     }
     if (this.filter.allowed(location.relPath)) {

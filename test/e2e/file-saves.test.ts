@@ -28,6 +28,7 @@ describe.each(['parcel', 'chokidar'] as const)('saves with the %s watcher', (wat
   it('reports a save with student attributes, content and hash, then a diff for the next save', async () => {
     t = await startTestAgent({ files: { watcher } });
     mkdirSync(path.join(t.ws, 'os-1-202012180/hw1/src'), { recursive: true });
+    await waitFor(() => t!.agent.metrics.get(METRICS.WATCH_EVENTS) > 0, 'the directory events');
     await t.agent.settle();
     write(t, 'os-1-202012180/hw1/src/main.c', 'int main(void) {\n  return 0;\n}\n');
     const first = await t.waitForLog((r) => r.attributes['file.path'] === 'hw1/src/main.c', 'first save');
