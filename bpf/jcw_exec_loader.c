@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -616,6 +617,10 @@ int main(int argc, char **argv)
 		}
 		if (fflush(stdout) || ferror(stdout))
 			break; /* EPIPE: the consumer is gone */
+		/* A closed pipe reader shows as POLLERR before the next write fails. */
+		struct pollfd pfd = {.fd = STDOUT_FILENO, .events = 0};
+		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP)))
+			break;
 	}
 	if (!ferror(stdout)) { /* final drain and counters on a clean stop */
 		ring_buffer__consume(rb);

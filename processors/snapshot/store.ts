@@ -21,6 +21,7 @@ export class SnapshotStore {
   private readonly heads = new Map<string, Head>();
   private log: WriteStream | undefined;
   private readonly blobsKnown = new Set<string>();
+  private readonly dirsMade = new Set<string>();
 
   constructor(readonly dir: string) {}
 
@@ -84,14 +85,13 @@ export class SnapshotStore {
   async putBlob(sha: string, bytes: Buffer): Promise<boolean> {
     if (this.blobsKnown.has(sha)) return false;
     const p = this.blobPath(sha);
-    try {
-      await fs.access(p);
-      this.blobsKnown.add(sha);
-      return false;
-    } catch {
-      /* not there yet */
+    const dir = path.dirname(p);
+    if (!this.dirsMade.has(dir)) {
+      await fs.mkdir(dir, { recursive: true });
+      this.dirsMade.add(dir);
     }
-    await fs.mkdir(path.dirname(p), { recursive: true });
+    // Write-then-rename keeps blobs whole across a crash; renaming over an existing blob is harmless (same
+    // content), which saves checking for it first.
     const tmp = `${p}.${process.pid}.tmp`;
     await fs.writeFile(tmp, gzipSync(bytes, { level: 1 }));
     await fs.rename(tmp, p);

@@ -80,16 +80,24 @@ export async function readFileSafely(abs: string, rootReal: string, maxBytes: nu
         }
         return { kind: 'truncated', sha256: h.digest('hex'), ...meta, size: pos };
       }
-      // Read at most maxBytes+1 so a file growing mid-read is detected as over the limit.
-      const buf = Buffer.allocUnsafe(maxBytes + 1);
+      // Size the buffer from fstat (not the limit: a 1 MiB buffer per small file is all garbage), one byte
+      // larger so growth is noticed; read at most maxBytes+1 so a file growing past the limit is flagged.
+      let buf = Buffer.allocUnsafe(Math.min(fst.size + 1, maxBytes + 1));
       let len = 0;
-      while (len < buf.length) {
+      for (;;) {
+        if (len === buf.length) {
+          if (buf.length > maxBytes) break;
+          // The file grew while we read it: keep reading, up to the limit.
+          const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, maxBytes + 1));
+          buf.copy(bigger, 0, 0, len);
+          buf = bigger;
+        }
         const { bytesRead } = await fh.read(buf, len, buf.length - len, len);
         if (bytesRead === 0) break;
         len += bytesRead;
       }
       if (len > maxBytes) return { kind: 'truncated', sha256: sha256(buf.subarray(0, len)), ...meta, size: len };
-      const bytes = Buffer.from(buf.subarray(0, len));
+      const bytes = len === buf.length ? buf : Buffer.from(buf.subarray(0, len));
       const hash = sha256(bytes);
       if (!isValidText(bytes)) return { kind: 'binary', sha256: hash, ...meta, size: len };
       return { kind: 'text', bytes, text: bytes.toString('utf8'), sha256: hash, ...meta, size: len };

@@ -265,3 +265,23 @@ describe('bad input', () => {
     }
   });
 });
+
+describe('scale', () => {
+  it('starts on a workspace of 100,000 files, reports each once, and still sees new saves', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const os = await import('node:os');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'jcw-big-'));
+    for (let d = 0; d < 1000; d++) {
+      const sub = path.join(dir, 'ws/os-1-100k', `hw${d % 10}`, `m${d}`);
+      mkdirSync(sub, { recursive: true });
+      for (let f = 0; f < 100; f++) writeFileSync(path.join(sub, `f${f}.c`), `int v${d}_${f};\n`);
+    }
+    t = await startTestAgent({ output: { files: true } }, dir);
+    await t.agent.settle();
+    expect(t.agent.metrics.get(METRICS.SCAN_FILES)).toBe(100_000);
+    expect(t.agent.metrics.get(METRICS.FILE_EVENTS, { event: 'save', detected_by: 'scan' })).toBe(100_000);
+    write(t, 'os-1-100k/hw3/m3/f7.c', 'changed\n');
+    const r = await t.waitForLog((r) => r.attributes['file.path'] === 'hw3/m3/f7.c' && r.attributes['jcode.file.version'] === 2, 'a save after start', 30_000);
+    expect(r.attributes['jcode.file.detected_by']).toBe('watch');
+  }, 240_000);
+});

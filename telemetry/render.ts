@@ -1,0 +1,35 @@
+// docs/telemetry.md, generated from telemetry/schema.ts.
+import { ATTR, EVENTS, METRICS, type AttributeDef } from './schema.ts';
+
+const cell = (s: string) => s.replace(/\|/g, '\\|');
+
+export function renderTelemetryDoc(): string {
+  const out = [
+    '# Telemetry schema',
+    '',
+    'Every event, attribute and metric JCode Watcher emits. Generated from `telemetry/schema.ts` (`npm run docs`);',
+    'the code refers to names through that file and a test fails when this page is out of date.',
+    '',
+    '## Events (OTel log records)',
+    '',
+    'Each event is a log record whose `EventName` is the event name; the Resource carries the resource attributes below.',
+    '',
+  ];
+  for (const e of Object.values(EVENTS)) {
+    out.push(`### \`${e.name}\``, '', e.description, '', `Body: ${e.body}`, '', 'Attributes: ' + e.attributes.map((a) => `\`${a.name}\``).join(', '), '');
+  }
+  out.push('## Attributes', '', '| name | type | on | source | meaning |', '|---|---|---|---|---|');
+  const seen = new Set<string>();
+  for (const a of Object.values(ATTR) as AttributeDef[]) {
+    if (seen.has(a.name)) continue;
+    seen.add(a.name);
+    out.push(`| \`${a.name}\` | ${a.type} | ${a.on} | ${a.source === 'semconv' ? 'OTel semantic conventions' : 'JCode Watcher'} | ${cell(a.description)} |`);
+  }
+  out.push('', '## Metrics (Prometheus `/metrics`, and OTLP with the same names)', '', '| name | type | labels (allowed values) | meaning |', '|---|---|---|---|');
+  for (const m of Object.values(METRICS)) {
+    const labels = Object.entries(m.labels).map(([k, v]) => `\`${k}\`: ${v.join(', ')}`).join('; ') || (m === METRICS.BUILD_INFO ? '`version`, `nodejs`' : '–');
+    out.push(`| \`${m.name}\` | ${m.type} | ${cell(labels)} | ${cell(m.help)} |`);
+  }
+  out.push('');
+  return out.join('\n');
+}

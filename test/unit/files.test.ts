@@ -1,0 +1,112 @@
+import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { DEFAULT_IGNORE } from '../../config/spec.ts';
+import { Debouncer } from '../../receiver/files/debounce.ts';
+import { PathFilter, globToRegExp } from '../../receiver/files/filter.ts';
+import { WorkspaceLayout } from '../../receiver/files/layout.ts';
+import { readFileSafely } from '../../receiver/files/read.ts';
+
+describe('workspace layout', () => {
+  const layout = new WorkspaceLayout('/ws', '{course}-{section}-{student}/{assignment}');
+  it('parses the default layout', () => {
+    expect(layout.locate('/ws/os-1-202012180/hw1/src/main.c')).toEqual({
+      kind: 'file',
+      location: { student: { course: 'os', section: '1', studentId: '202012180', workspace: 'os-1-202012180' }, assignment: 'hw1', relPath: 'hw1/src/main.c', key: 'os-1-202012180/hw1/src/main.c' },
+    });
+  });
+  it('gives a file directly in the workspace no assignment, and lets the student id contain dashes', () => {
+    const r = layout.locate('/ws/cs-2-ab-12/notes.py');
+    expect(r).toMatchObject({ kind: 'file', location: { assignment: undefined, relPath: 'notes.py', student: { studentId: 'ab-12' } } });
+  });
+  it('reports unmatched directories and paths outside the root', () => {
+    expect(layout.locate('/ws/lost+found/x.c')).toEqual({ kind: 'unmatched', workspace: 'lost+found' });
+    expect(layout.locate('/elsewhere/x.c')).toEqual({ kind: 'outside' });
+    expect(layout.locate('/ws')).toEqual({ kind: 'outside' });
+  });
+  it('supports other layouts and rejects broken ones', () => {
+    const l = new WorkspaceLayout('/w', '{course}_{section}_{student}');
+    expect(l.locate('/w/db_3_u9/hw1/x.sql')).toMatchObject({ location: { assignment: undefined, student: { course: 'db', section: '3', studentId: 'u9' } } });
+    expect(() => new WorkspaceLayout('/w', '{course}-{student}')).toThrow(/\{section\}/);
+    expect(() => new WorkspaceLayout('/w', '{course}-{section}-{student}/{assignment}/x')).toThrow(/one or two/);
+  });
+});
+
+describe('path filter', () => {
+  const f = new PathFilter({ ignore: DEFAULT_IGNORE, extensions: ['.c', '.py'], names: ['Makefile'] });
+  it.each([
+    ['os-1-1/hw1/.main.c.swp', true], ['os-1-1/hw1/4913', true], ['os-1-1/hw1/main.c~', true], ['os-1-1/.local/share/code-server/x.c', true],
+    ['os-1-1/hw1/node_modules/a/b.c', true], ['os-1-1/hw1/__pycache__/m.py', true], ['os-1-1/venv/lib/x.py', true],
+    ['os-1-1/hw1/main.c', false], ['os-1-1/hw1/Makefile', false], ['os-1-1/hw1/sub dir/x.py', false],
+  ])('ignored(%s) = %s', (p, want) => expect(f.ignored(p)).toBe(want));
+  it('allows by extension or exact name', () => {
+    expect(f.allowed('hw1/x.c')).toBe(true);
+    expect(f.allowed('hw1/Makefile')).toBe(true);
+    expect(f.allowed('hw1/x.txt')).toBe(false);
+    expect(f.allowed('hw1/c')).toBe(false);
+  });
+  it('compiles globs', () => {
+    expect(globToRegExp('**/*.o').test('a/b/c.o')).toBe(true);
+    expect(globToRegExp('**/*.o').test('c.o')).toBe(true);
+    expect(globToRegExp('a/?.c').test('a/x.c')).toBe(true);
+    expect(globToRegExp('a/?.c').test('a/xy.c')).toBe(false);
+    expect(globToRegExp('build/**').test('build/x/y')).toBe(true);
+  });
+});
+
+describe('debouncer', () => {
+  it('fires once after quiet time, and at the latest after max wait', () => {
+    vi.useFakeTimers();
+    let now = 0;
+    const fired: string[] = [];
+    const d = new Debouncer<string>(100, 300, (k, v) => fired.push(`${k}:${v}`), () => now);
+    const step = (ms: number) => {
+      now += ms;
+      vi.advanceTimersByTime(ms);
+    };
+    d.touch('a', 'watch');
+    step(50);
+    d.touch('a', 'scan');
+    step(60);
+    expect(fired).toEqual([]);
+    step(60);
+    expect(fired).toEqual(['a:watch']);
+    d.touch('b', 'watch');
+    for (let i = 0; i < 10; i++) {
+      step(50);
+      d.touch('b', 'watch');
+    }
+    expect(fired).toEqual(['a:watch', 'b:watch']);
+    d.touch('c', 'x');
+    d.flushAll();
+    expect(fired.at(-1)).toBe('c:x');
+    expect(d.size).toBe(0);
+    vi.useRealTimers();
+  });
+});
+
+describe('safe reads', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'jcw-read-'));
+  mkdirSync(path.join(dir, 'ws'));
+  const ws = path.join(dir, 'ws');
+  it('reads text, flags binary and oversize, reports missing', async () => {
+    writeFileSync(path.join(ws, 'a.c'), 'hi\n');
+    writeFileSync(path.join(ws, 'b.c'), Buffer.from([1, 0, 2]));
+    writeFileSync(path.join(ws, 'c.c'), 'x'.repeat(100));
+    expect(await readFileSafely(path.join(ws, 'a.c'), ws, 10)).toMatchObject({ kind: 'text', text: 'hi\n', size: 3 });
+    expect(await readFileSafely(path.join(ws, 'b.c'), ws, 10)).toMatchObject({ kind: 'binary', size: 3 });
+    expect(await readFileSafely(path.join(ws, 'c.c'), ws, 10)).toMatchObject({ kind: 'truncated', size: 100 });
+    expect(await readFileSafely(path.join(ws, 'nope.c'), ws, 10)).toEqual({ kind: 'missing' });
+  });
+  it('never follows symlinks or opens FIFOs, and refuses paths whose directory leaves the root', async () => {
+    writeFileSync(path.join(dir, 'secret'), 'secret');
+    symlinkSync(path.join(dir, 'secret'), path.join(ws, 'l.c'));
+    execFileSync('mkfifo', [path.join(ws, 'f.c')]);
+    symlinkSync(dir, path.join(ws, 'up'));
+    expect(await readFileSafely(path.join(ws, 'l.c'), ws, 100)).toMatchObject({ kind: 'symlink', outside: true, target: path.join(dir, 'secret') });
+    expect(await readFileSafely(path.join(ws, 'f.c'), ws, 100)).toEqual({ kind: 'special' });
+    expect(await readFileSafely(path.join(ws, 'up/secret'), ws, 100)).toEqual({ kind: 'outside' });
+  });
+});
