@@ -8,5 +8,6 @@ export default defineConfig({
     pool: 'forks',
     // Real inotify, kernel and servers: keep the 2-core machine from being oversubscribed.
     maxWorkers: 2,
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });

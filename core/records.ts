@@ -10,3 +10,21 @@ export interface EventRecord {
   readonly body: string;
   readonly attributes: Attributes;
 }
+
+/** One finished span with identifiers assigned by the producer (so a child can name a parent that ends later). */
+export interface SpanRecord {
+  /** 32 lowercase hex chars. */
+  readonly traceId: string;
+  /** 16 lowercase hex chars. */
+  readonly spanId: string;
+  readonly parentSpanId?: string;
+  readonly name: string;
+  readonly startUnixNano: bigint;
+  readonly endUnixNano: bigint;
+  readonly attributes: Attributes;
+  readonly status: { readonly code: 'unset' | 'ok' | 'error'; readonly message?: string };
+  /** Resource attributes of the process's pod (k8s.*, container.id); merged over the node's resource. */
+  readonly resource: Attributes;
+  readonly events?: readonly { readonly name: string; readonly timeUnixNano: bigint; readonly attributes: Attributes }[];
+  readonly links?: readonly { readonly traceId: string; readonly spanId: string; readonly attributes?: Attributes }[];
+}
