@@ -45,6 +45,19 @@ export const CONFIG_SPEC = {
       overflow_burst: { kind: 'int', default: 4096, min: 16, max: 10000000, doc: 'A watcher batch with at least this many events is treated as a possible queue overflow and triggers a scan.' },
     },
   },
+  exec: {
+    doc: 'Capture of every exec, fork and exit with eBPF (needs root or CAP_BPF + CAP_PERFMON, and kernel BTF). Without them the agent logs why and goes on with file saves.',
+    keys: {
+      enabled: { kind: 'bool', default: true, doc: 'Run the eBPF exec receiver.' },
+      loader: { kind: 'string', default: null, nullable: true, doc: 'Path of the loader binary. Default: `bpf/build/jcw-exec` in the agent install.' },
+      report: { kind: 'enum', default: 'students', values: ['students', 'all'], doc: '`students`: only processes in a student context (a `jcode-…` pod host name, a cwd or argv path under `workspaces.root`); `all`: every process on the node (debugging only).' },
+      hostname_pattern: { kind: 'string', default: 'jcode-{course}-{section}-{student}-*', doc: 'Pod host name pattern naming the student. Placeholders match no `-`; `*` matches anything.' },
+      pod_logs_dir: { kind: 'string', default: '/var/log/pods', doc: 'Where the kubelet keeps `<namespace>_<name>_<uid>` directories (pod name and namespace by UID).' },
+      ringbuf_bytes: { kind: 'int', default: 8388608, min: 4096, max: 1073741824, doc: 'Kernel ring buffer size (a power of two). 8 MiB holds about 20,000 exec records.' },
+      drain_ms: { kind: 'int', default: 100, min: 1, max: 5000, doc: 'How often the loader drains the ring buffer (no wakeup per event).' },
+      max_processes: { kind: 'int', default: 65536, min: 16, max: 10000000, doc: 'Most processes tracked at once (for exits and the process tree); beyond it the oldest are dropped and counted.' },
+    },
+  },
   snapshots: {
     doc: 'The content-addressed snapshot store (previous versions for diffs; survives restarts).',
     keys: {

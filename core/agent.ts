@@ -1,12 +1,19 @@
 // Assembles the pipeline from a typed Config: receivers → processors → exporters, plus the HTTP endpoint.
 // Start goes downstream-first so nothing is produced before its consumer exists; shutdown goes upstream-first
 // so everything in flight is flushed to the exporters before they close.
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/spec.ts';
 import { OtelExporter } from '../exporters/otel.ts';
 import { HttpServer } from '../extensions/http.ts';
 import { SnapshotProcessor } from '../processors/snapshot/processor.ts';
 import { SnapshotStore } from '../processors/snapshot/store.ts';
+import { Attributor } from '../processors/attribution/attributor.ts';
+import { PodDirectory } from '../processors/attribution/pods.ts';
+import { ProcessRecords } from '../processors/process/records.ts';
+import { ProcessTracker } from '../processors/process/tracker.ts';
+import { ExecReceiver } from '../receiver/exec/receiver.ts';
+import { WorkspaceLayout } from '../receiver/files/layout.ts';
 import { FileReceiver } from '../receiver/files/receiver.ts';
 import { METRICS } from '../telemetry/schema.ts';
 import type { Host } from './component.ts';
@@ -25,6 +32,8 @@ export class Agent {
   readonly exporter: OtelExporter;
   readonly snapshots: SnapshotProcessor;
   readonly files: FileReceiver;
+  exec: ExecReceiver | undefined;
+  private tracker: ProcessTracker | undefined;
   private readonly host: Host;
   private stopping: Promise<void> | undefined;
 
@@ -70,8 +79,23 @@ export class Agent {
       this.metrics.set(METRICS.RECEIVER_UP, 0, { receiver: 'files' });
       throw err;
     }
+    if (this.config.exec.enabled) {
+      this.exec = this.createExecReceiver();
+      // An exec receiver that cannot run here has said why; the agent is ready with file capture alone.
+      await this.exec.start(this.host);
+    }
     this.http.setReady(true);
     this.log.info('agent ready', { workspaces: path.resolve(this.config.workspaces.root), http: `${this.config.http.host}:${this.http.port}` });
+  }
+
+  private createExecReceiver(): ExecReceiver {
+    const c = this.config;
+    // Kernel paths are real paths: match them against the real workspaces root.
+    const layout = new WorkspaceLayout(realpathSync(c.workspaces.root), c.workspaces.layout);
+    const attributor = new Attributor(layout, c.exec.hostname_pattern, new PodDirectory(c.exec.pod_logs_dir));
+    const tracker = new ProcessTracker(this.host, attributor, c.exec.report === 'all', c.exec.max_processes, [new ProcessRecords(this.exporter)]);
+    this.tracker = tracker;
+    return new ExecReceiver({ loader: c.exec.loader, ringbufBytes: c.exec.ringbuf_bytes, drainMs: c.exec.drain_ms }, (ev) => tracker.handle(ev));
   }
 
   /** Wait until every change seen so far has been turned into records and handed to the exporters. */
@@ -90,6 +114,8 @@ export class Agent {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.http.setReady(false);
+      await this.exec?.shutdown();
+      this.tracker?.flush();
       await this.files.shutdown();
       await this.snapshots.shutdown();
       await this.exporter.shutdown();

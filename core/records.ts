@@ -9,6 +9,8 @@ export interface EventRecord {
   readonly timestampMs: number;
   readonly body: string;
   readonly attributes: Attributes;
+  /** Resource attributes of the pod it happened in, merged over the node's resource; absent for node-level records. */
+  readonly resource?: Attributes;
 }
 
 /** One finished span with identifiers assigned by the producer (so a child can name a parent that ends later). */

@@ -4,8 +4,9 @@ import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-
 import { ATTR } from '../telemetry/schema.ts';
 
 export function summarize(eventName: string, a: Record<string, unknown>, time: Date): string {
-  const who = `${a[ATTR.EDU_COURSE.name]}-${a[ATTR.EDU_SECTION.name]}/${a[ATTR.EDU_STUDENT_ID.name]}`;
+  const who = a[ATTR.EDU_STUDENT_ID.name] === undefined ? '(node)' : `${a[ATTR.EDU_COURSE.name]}-${a[ATTR.EDU_SECTION.name]}/${a[ATTR.EDU_STUDENT_ID.name]}`;
   const hw = a[ATTR.EDU_ASSIGNMENT.name] ?? '-';
+  if (eventName.startsWith('jcode.process.')) return summarizeProcess(eventName.slice('jcode.process.'.length), a, time, who, String(hw));
   const file = JSON.stringify(a[ATTR.FILE_PATH.name]);
   const what = eventName.replace(/^jcode\.file\./, '');
   const flags = ['binary', 'truncated', 'symlink', 'diff_truncated'].filter((f) => a[`jcode.file.${f}`] === true);
@@ -28,4 +29,20 @@ export class ConsoleSummaryProcessor implements LogRecordProcessor {
   shutdown(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+function summarizeProcess(what: string, a: Record<string, unknown>, time: Date, who: string, hw: string): string {
+  const pid = `[${a[ATTR.PROCESS_PID.name]}]`;
+  const args = (a[ATTR.PROCESS_COMMAND_ARGS.name] as string[] | undefined)?.map((s) => (/[\s"']/.test(s) ? JSON.stringify(s) : s)).join(' ') ?? '';
+  let detail: string;
+  if (what === 'exit') {
+    const sig = a[ATTR.JCODE_PROCESS_SIGNAL.name];
+    const dur = Number(a[ATTR.JCODE_PROCESS_DURATION.name] ?? 0).toFixed(3);
+    detail = `${a[ATTR.PROCESS_EXECUTABLE_NAME.name]} ${sig ? `killed by ${sig}` : `exit ${a[ATTR.PROCESS_EXIT_CODE.name]}`} after ${dur}s`;
+  } else if (what === 'exec_failed') {
+    detail = `${args.slice(0, 200)} failed: ${a[ATTR.JCODE_PROCESS_ERRNO.name]}`;
+  } else {
+    detail = args.slice(0, 200);
+  }
+  return `${time.toISOString()} ${what.padEnd(6)} ${who} ${hw} ${pid} ${detail}`;
 }

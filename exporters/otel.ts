@@ -21,6 +21,8 @@ import { countExports } from './counting.ts';
 import { FileLogExporter, FileMetricExporter, FileSpanExporter } from './file.ts';
 import { RegistryProducer } from './metrics-producer.ts';
 
+const MAX_POD_RESOURCES = 4096;
+
 export interface OtelExporterConfig {
   outputDir: string;
   files: boolean;
@@ -53,6 +55,9 @@ export class OtelExporter implements Component, Consumer<EventRecord> {
   private tracerProvider: TracerProvider | undefined;
   private meterProvider: MeterProvider | undefined;
   private logger: Logger | undefined;
+  private logProcessors: LogRecordProcessor[] = [];
+  /** One provider per pod resource, all sharing the main provider's processors (cached, bounded). */
+  private readonly podLoggers = new Map<string, Logger>();
   readonly resource: Resource;
 
   constructor(private readonly cfg: OtelExporterConfig) {
@@ -82,6 +87,7 @@ export class OtelExporter implements Component, Consumer<EventRecord> {
       metricExporters.push(new OTLPMetricExporter({ url }));
     }
 
+    this.logProcessors = logProcessors;
     this.loggerProvider = new LoggerProvider({ resource: this.resource, processors: logProcessors });
     this.logger = this.loggerProvider.getLogger('jcode-watcher', VERSION);
     this.tracerProvider = new TracerProvider({ resource: this.resource, spanProcessors });
@@ -101,8 +107,23 @@ export class OtelExporter implements Component, Consumer<EventRecord> {
     return this.tracerProvider;
   }
 
+  /** The logger for records of one pod: its k8s.* and container.id are Resource attributes, per convention. */
+  private loggerFor(resource: EventRecord['resource']): Logger | undefined {
+    if (!resource || Object.keys(resource).length === 0 || !this.logger) return this.logger;
+    const key = JSON.stringify(Object.entries(resource).sort());
+    let l = this.podLoggers.get(key);
+    if (!l) {
+      // Never shut down: the processors belong to the main provider, which flushes and closes them.
+      const provider = new LoggerProvider({ resource: this.resource.merge(resourceFromAttributes(resource)), processors: this.logProcessors });
+      l = provider.getLogger('jcode-watcher', VERSION);
+      if (this.podLoggers.size >= MAX_POD_RESOURCES) this.podLoggers.delete(this.podLoggers.keys().next().value!);
+      this.podLoggers.set(key, l);
+    }
+    return l;
+  }
+
   consume(rec: EventRecord): void {
-    this.logger?.emit({
+    this.loggerFor(rec.resource)?.emit({
       eventName: rec.event.name,
       timestamp: rec.timestampMs,
       severityNumber: SeverityNumber.INFO,
@@ -121,5 +142,7 @@ export class OtelExporter implements Component, Consumer<EventRecord> {
     await Promise.all([this.loggerProvider?.shutdown(), this.tracerProvider?.shutdown()]);
     await this.meterProvider?.shutdown();
     this.loggerProvider = this.tracerProvider = this.meterProvider = undefined;
+    this.logger = undefined;
+    this.podLoggers.clear();
   }
 }

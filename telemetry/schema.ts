@@ -50,6 +50,35 @@ export const ATTR = {
   JCODE_FILE_DETECTED_BY: attr('jcode.file.detected_by', 'string', 'record', '`watch` (a file-system event) or `scan` (the reconciliation scan found it).'),
   JCODE_FILE_OLD_PATH: attr('jcode.file.old_path', 'string', 'record', 'For `jcode.file.rename`: the path before the rename.'),
   JCODE_FILE_VERSION: attr('jcode.file.version', 'int', 'record', 'Per-file save counter kept in the snapshot store (1 for the first save).'),
+
+  // Pod of a process (resource of exec records and spans).
+  K8S_POD_NAME: attr('k8s.pod.name', 'string', 'resource', 'Pod name: from /var/log/pods on the node, else the UTS host name.'),
+  K8S_POD_UID: attr('k8s.pod.uid', 'string', 'resource', 'Pod UID from the cgroup path.'),
+  K8S_NAMESPACE_NAME: attr('k8s.namespace.name', 'string', 'resource', 'Namespace, from the /var/log/pods/<namespace>_<name>_<uid> directory.'),
+  CONTAINER_ID: attr('container.id', 'string', 'resource', 'Container ID from the cgroup path (containerd, CRI-O, Docker; systemd and cgroupfs drivers; v1 and v2).'),
+
+  // Process records (eBPF).
+  PROCESS_PID: attr('process.pid', 'int', 'record', 'Process ID (thread-group ID) in the host PID namespace.'),
+  PROCESS_PARENT_PID: attr('process.parent_pid', 'int', 'record', 'Parent process ID.'),
+  PROCESS_VPID: attr('process.vpid', 'int', 'record', "Process ID as seen inside the process's own PID namespace (the pod)."),
+  PROCESS_EXECUTABLE_NAME: attr('process.executable.name', 'string', 'record', 'Base name of the executable (`gcc`, `python3.12`, `hw1`).'),
+  PROCESS_EXECUTABLE_PATH: attr('process.executable.path', 'string', 'record', 'Path of the executable as passed to exec.'),
+  PROCESS_COMMAND_ARGS: attr('process.command_args', 'string[]', 'record', 'Full argv (up to 16 KiB; see `jcode.process.args_truncated`).'),
+  PROCESS_ARGS_COUNT: attr('process.args_count', 'int', 'record', 'Number of arguments, including ones past the capture limit.'),
+  PROCESS_WORKING_DIRECTORY: attr('process.working_directory', 'string', 'record', 'Current directory at exec, as seen in the process\'s mount namespace.'),
+  PROCESS_USER_ID: attr('process.user.id', 'int', 'record', 'Effective user ID.'),
+  PROCESS_EXIT_CODE: attr('process.exit.code', 'int', 'record', 'Exit code, when the process exited normally.'),
+  PROCESS_LINUX_CGROUP: attr('process.linux.cgroup', 'string', 'record', 'cgroup v2 path of the process.'),
+  JCODE_PROCESS_SIGNAL: attr('jcode.process.signal', 'string', 'record', 'Name of the signal that killed the process (`SIGSEGV`); absent when it exited normally.'),
+  JCODE_PROCESS_CORE_DUMPED: attr('jcode.process.core_dumped', 'boolean', 'record', 'True when the kernel reported a core dump.'),
+  JCODE_PROCESS_DURATION: attr('jcode.process.duration', 'double', 'record', 'Seconds from the process start to its exit.'),
+  JCODE_PROCESS_ARGS_SIZE: attr('jcode.process.args_size', 'int', 'record', 'Full size of argv in bytes (the capture holds at most 16 KiB).'),
+  JCODE_PROCESS_ARGS_TRUNCATED: attr('jcode.process.args_truncated', 'boolean', 'record', 'True when argv was longer than the capture limit.'),
+  JCODE_PROCESS_HOSTNAME: attr('jcode.process.hostname', 'string', 'record', 'UTS host name of the process (the pod name in Kubernetes).'),
+  JCODE_PROCESS_EXE_INODE: attr('jcode.process.executable.inode', 'string', 'record', 'Inode of the executable (the compile → run join key, with the device).'),
+  JCODE_PROCESS_EXE_DEVICE: attr('jcode.process.executable.device', 'int', 'record', 'Device number of the executable, as stat(2) reports it.'),
+  JCODE_PROCESS_ERRNO: attr('jcode.process.errno', 'string', 'record', 'For a failed exec: the error name (`ENOENT`, `EACCES`).'),
+  JCODE_ATTRIBUTION: attr('jcode.attribution', 'string', 'record', 'How the student was found: `hostname` (pod host name pattern), `cwd` or `argv` (a path under the workspaces root).'),
 } as const satisfies Record<string, AttributeDef>;
 
 export type AttrName = (typeof ATTR)[keyof typeof ATTR]['name'];
@@ -92,6 +121,31 @@ export const EVENTS = {
     body: 'Empty.',
     attributes: [...STUDENT, ...FILE_ID, ATTR.JCODE_FILE_OLD_PATH, ATTR.JCODE_FILE_SHA256, ATTR.FILE_SIZE],
   },
+  PROCESS_EXEC: {
+    name: 'jcode.process.exec',
+    signal: 'log',
+    description: 'A program started (successful exec) in a student context, captured in the kernel.',
+    body: 'Empty.',
+    attributes: [...STUDENT, ATTR.JCODE_ATTRIBUTION, ATTR.PROCESS_PID, ATTR.PROCESS_PARENT_PID, ATTR.PROCESS_VPID, ATTR.PROCESS_EXECUTABLE_NAME,
+      ATTR.PROCESS_EXECUTABLE_PATH, ATTR.PROCESS_COMMAND_ARGS, ATTR.PROCESS_ARGS_COUNT, ATTR.JCODE_PROCESS_ARGS_SIZE, ATTR.JCODE_PROCESS_ARGS_TRUNCATED,
+      ATTR.PROCESS_WORKING_DIRECTORY, ATTR.PROCESS_USER_ID, ATTR.PROCESS_LINUX_CGROUP, ATTR.JCODE_PROCESS_HOSTNAME, ATTR.JCODE_PROCESS_EXE_INODE, ATTR.JCODE_PROCESS_EXE_DEVICE],
+  },
+  PROCESS_EXEC_FAILED: {
+    name: 'jcode.process.exec_failed',
+    signal: 'log',
+    description: 'An exec that failed (e.g. `./a.out` before compiling: ENOENT) in a student context.',
+    body: 'Empty.',
+    attributes: [...STUDENT, ATTR.JCODE_ATTRIBUTION, ATTR.PROCESS_PID, ATTR.PROCESS_PARENT_PID, ATTR.PROCESS_EXECUTABLE_NAME, ATTR.PROCESS_EXECUTABLE_PATH,
+      ATTR.PROCESS_COMMAND_ARGS, ATTR.PROCESS_WORKING_DIRECTORY, ATTR.JCODE_PROCESS_ERRNO, ATTR.JCODE_PROCESS_HOSTNAME],
+  },
+  PROCESS_EXIT: {
+    name: 'jcode.process.exit',
+    signal: 'log',
+    description: 'A reported process ended (its last thread exited): exit code, or the signal that killed it.',
+    body: 'Empty.',
+    attributes: [...STUDENT, ATTR.JCODE_ATTRIBUTION, ATTR.PROCESS_PID, ATTR.PROCESS_PARENT_PID, ATTR.PROCESS_EXECUTABLE_NAME, ATTR.PROCESS_EXIT_CODE,
+      ATTR.JCODE_PROCESS_SIGNAL, ATTR.JCODE_PROCESS_CORE_DUMPED, ATTR.JCODE_PROCESS_DURATION],
+  },
 } as const satisfies Record<string, EventDef>;
 
 export type MetricType = 'counter' | 'gauge' | 'histogram';
@@ -115,6 +169,7 @@ export const SCAN_TRIGGERS = ['start', 'periodic', 'overflow'] as const;
 export type ScanTrigger = (typeof SCAN_TRIGGERS)[number];
 
 const SIGNALS = ['logs', 'traces', 'metrics'] as const;
+const BPF_TYPES = ['exec', 'exec_failed', 'exit', 'fork'] as const;
 const EXPORTERS = ['file', 'otlp'] as const;
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30] as const;
 
@@ -137,6 +192,13 @@ export const METRICS = {
   SNAPSHOT_BLOBS: { name: 'jcode_watcher_snapshot_blobs_written_total', type: 'counter', help: 'New content blobs written to the snapshot store (deduplicated by hash).', labels: {} },
   RECORDS_EXPORTED: { name: 'jcode_watcher_records_exported_total', type: 'counter', help: 'Records successfully handed off by an exporter.', labels: { signal: SIGNALS, exporter: EXPORTERS } },
   EXPORT_FAILURES: { name: 'jcode_watcher_records_export_failed_total', type: 'counter', help: 'Records an exporter failed to deliver.', labels: { signal: SIGNALS, exporter: EXPORTERS } },
+  BPF_LOST: { name: 'jcode_watcher_bpf_events_lost_total', type: 'counter', help: 'Events the kernel could not queue (ring buffer full), by type, counted in the kernel.', labels: { type: BPF_TYPES } },
+  BPF_DELIVERED: { name: 'jcode_watcher_bpf_events_total', type: 'counter', help: 'Events delivered by the kernel program, by type (before filtering).', labels: { type: BPF_TYPES } },
+  BPF_RESTARTS: { name: 'jcode_watcher_bpf_loader_restarts_total', type: 'counter', help: 'Times the eBPF loader died and was restarted.', labels: {} },
+  BPF_PARSE_ERRORS: { name: 'jcode_watcher_bpf_parse_errors_total', type: 'counter', help: 'Loader output lines that could not be parsed.', labels: {} },
+  PROCESS_EVENTS: { name: 'jcode_watcher_process_events_total', type: 'counter', help: 'Process events after attribution: reported (a student context) or filtered (not a student context).', labels: { type: ['exec', 'exec_failed', 'exit'], outcome: ['reported', 'filtered'] } },
+  PROCESS_TABLE_EVICTIONS: { name: 'jcode_watcher_process_table_evictions_total', type: 'counter', help: 'Tracked processes dropped because the table was full (their exit is then not reported).', labels: {} },
+  PROCESSES_TRACKED: { name: 'jcode_watcher_processes_tracked', type: 'gauge', help: 'Processes currently tracked (started, not yet exited).', labels: {} },
   ERRORS: { name: 'jcode_watcher_errors_total', type: 'counter', help: 'Internal errors that were handled, by component.', labels: { component: ['files', 'snapshot', 'diff', 'exporter', 'http', 'exec'] } },
 } as const satisfies Record<string, MetricDef>;
 
