@@ -1,6 +1,6 @@
 // Rendering results: a console table, ratios against the baselines of the same run, a hand-written SVG bar
 // chart and the markdown section bench/RESULTS.md.
-import type { BenchResult, Chart, Column, Row, Table, Value } from './types.ts';
+import type { Chart, Column, Row, Table, Value } from './types.ts';
 
 export function fmt(v: Value | undefined, digits = 1): string {
   if (v === null || v === undefined) return '–';

@@ -32,6 +32,7 @@ export class ExecReceiver implements Component {
   private backoffMs = 500;
   private restartTimer: NodeJS.Timeout | undefined;
   private stderrTail: string[] = [];
+  private loaderError: string | undefined;
   /** Loader counters are cumulative per loader run; these carry totals across restarts. */
   private base = { lost: zero(), delivered: zero() };
   private last = { lost: zero(), delivered: zero() };
@@ -92,7 +93,8 @@ export class ExecReceiver implements Component {
           this.recordStats(ev.lost, ev.delivered);
           return;
         case 'error':
-          this.stderrTail.push(ev.message);
+          // The loader's own one-line reason beats libbpf's chatter on stderr.
+          this.loaderError = ev.message;
           return;
         default:
           this.next(ev);
@@ -111,7 +113,8 @@ export class ExecReceiver implements Component {
       }
       this.last = { lost: zero(), delivered: zero() };
       if (this.stopped) return settle();
-      const why = this.stderrTail.join('; ') || `exit code ${code}${signal ? `, signal ${signal}` : ''}`;
+      const why = this.loaderError ?? (this.stderrTail.join('; ') || `exit code ${code}${signal ? `, signal ${signal}` : ''}`);
+      this.loaderError = undefined;
       if (this.state !== 'running' && code === EXIT_UNSUPPORTED) {
         this.unavailable(`exec capture cannot run on this node: ${why}`);
         return settle();

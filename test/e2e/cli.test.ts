@@ -1,37 +1,10 @@
 // The `jcode-watcher` command as users run it: a separate process, its HTTP endpoint, signals, exit codes.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startCli, type CliProc } from '../helpers/cli.ts';
 import { readLogs, waitFor } from '../helpers/otlp.ts';
-
-const BIN = new URL('../../bin/jcode-watcher.mjs', import.meta.url).pathname;
-
-interface Proc {
-  child: ChildProcess;
-  stdout: string[];
-  stderr: string[];
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  port(): Promise<number>;
-}
-
-function startCli(args: string[], opts: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number; cwd?: string } = {}): Proc {
-  // The machine's node (maybe older than 24): the bin script must find Node 24 itself.
-  const child = spawn('node', [BIN, ...args], { env: { ...process.env, ...opts.env }, uid: opts.uid, gid: opts.gid, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  child.stdout!.on('data', (d: Buffer) => stdout.push(d.toString()));
-  child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
-  return {
-    child, stdout, stderr, exit,
-    port: () => waitFor(() => {
-      const m = /"address":"127\.0\.0\.1:(\d+)"/.exec(stderr.join(''));
-      return m ? Number(m[1]) : undefined;
-    }, 'the HTTP endpoint to listen', 30_000),
-  };
-}
 
 async function get(port: number, p: string): Promise<{ status: number; text: string }> {
   const r = await fetch(`http://127.0.0.1:${port}${p}`);
@@ -39,7 +12,7 @@ async function get(port: number, p: string): Promise<{ status: number; text: str
 }
 
 let dir = '';
-let proc: Proc | undefined;
+let proc: CliProc | undefined;
 afterEach(() => {
   proc?.child.kill('SIGKILL');
   proc = undefined;
@@ -112,6 +85,9 @@ describe('jcode-watcher run', () => {
     expect(logs).toBe(true);
     const metrics = (await get(port, '/metrics')).text;
     expect(Number(/jcode_watcher_file_skipped_total\{reason="permission_denied"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
+    // Without CAP_BPF the exec receiver says why, and file capture goes on.
+    expect(proc.stderr.join('')).toMatch(/exec capture cannot run on this node: .*missing capability CAP_BPF.*continuing with file capture only/);
+    expect(metrics).toContain('jcode_watcher_receiver_up{receiver="exec"} 0');
     proc.child.kill('SIGTERM');
     expect((await proc.exit).code).toBe(0);
     expect(readLogs(path.join(d, 'out/logs.jsonl')).map((l) => l.attributes['file.path'])).toEqual(['hw1/open.c']);

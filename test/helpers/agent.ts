@@ -30,6 +30,8 @@ export function makeConfig(dir: string, overrides: Overrides = {}): Config {
     files: { debounce_ms: 100, max_wait_ms: 1000, rename_window_ms: 300, scan_interval_s: 0 },
     output: { dir: path.join(dir, 'out'), console: false },
     http: { port: 0 },
+    // The eBPF receiver is a node-wide resource: only the exec tests turn it on.
+    exec: { enabled: false },
     log: { level: 'warn' },
   };
   for (const [k, v] of Object.entries(overrides)) base[k] = { ...base[k], ...v };
