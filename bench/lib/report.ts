@@ -47,7 +47,8 @@ export function ratios(t: Table): Ratio[] {
         if (!b.baseline || b.group !== r.group) continue;
         const x = r.values[c.key];
         const y = b.values[c.key];
-        out.push({ variant: r.variant, column: c, baseline: b.variant, value: typeof x === 'number' && typeof y === 'number' && y !== 0 ? x / y : null });
+        const label = b.group && b.variant.startsWith(`${b.group}: `) ? b.variant.slice(b.group.length + 2) : b.variant;
+        out.push({ variant: r.variant, column: c, baseline: label, value: typeof x === 'number' && typeof y === 'number' && y !== 0 ? x / y : null });
       }
     }
   }
@@ -70,8 +71,13 @@ export function consoleTable(t: Table): string {
   const out = [t.title, line(head), line(tgt), w.map((n) => '-'.repeat(n)).join('  '), ...body.map(line)];
   const rs = ratios(t);
   if (rs.length) {
-    out.push('', 'ratios (agent ÷ baseline, same run):');
-    for (const r of rs) out.push(`  ${r.variant} ${r.column.label} ÷ ${r.baseline}: ${r.value === null ? '–' : r.value.toFixed(2) + '×'}`);
+    out.push('', 'ratios (agent ÷ baseline of the same run):');
+    const lines = new Map<string, string[]>();
+    for (const r of rs) {
+      const k = `${r.variant} ${r.column.label}`;
+      lines.set(k, [...(lines.get(k) ?? []), `${r.value === null ? '–' : r.value.toFixed(2) + '×'} ${r.baseline}`]);
+    }
+    for (const [k, l] of lines) out.push(`  ${k}: ${l.join(', ')}`);
   }
   return out.join('\n');
 }
