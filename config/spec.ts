@@ -53,6 +53,7 @@ export const CONFIG_SPEC = {
       report: { kind: 'enum', default: 'students', values: ['students', 'all'], doc: '`students`: only processes in a student context (a `jcode-…` pod host name, a cwd or argv path under `workspaces.root`); `all`: every process on the node (debugging only).' },
       hostname_pattern: { kind: 'string', default: 'jcode-{course}-{section}-{student}-*', doc: 'Pod host name pattern naming the student. Placeholders match no `-`; `*` matches anything.' },
       pod_logs_dir: { kind: 'string', default: '/var/log/pods', doc: 'Where the kubelet keeps `<namespace>_<name>_<uid>` directories (pod name and namespace by UID).' },
+      kernel_hostname_prefixes: { kind: 'strings', default: [], doc: 'Filter in the kernel: only processes whose UTS host name starts with one of these (at most 4), e.g. `["jcode-"]` on nodes where every student pod follows the host name pattern. Cheaper than filtering in the agent, but then cwd/argv attribution cannot find students outside such pods. Empty: no kernel filter.' },
       ringbuf_bytes: { kind: 'int', default: 8388608, min: 4096, max: 1073741824, doc: 'Kernel ring buffer size (a power of two). 8 MiB holds about 20,000 exec records.' },
       drain_ms: { kind: 'int', default: 100, min: 1, max: 5000, doc: 'How often the loader drains the ring buffer (no wakeup per event).' },
       max_processes: { kind: 'int', default: 65536, min: 16, max: 10000000, doc: 'Most processes tracked at once (for exits and the process tree); beyond it the oldest are dropped and counted.' },

@@ -95,7 +95,10 @@ export class Agent {
     const attributor = new Attributor(layout, c.exec.hostname_pattern, new PodDirectory(c.exec.pod_logs_dir));
     const tracker = new ProcessTracker(this.host, attributor, c.exec.report === 'all', c.exec.max_processes, [new ProcessRecords(this.exporter)]);
     this.tracker = tracker;
-    return new ExecReceiver({ loader: c.exec.loader, ringbufBytes: c.exec.ringbuf_bytes, drainMs: c.exec.drain_ms }, (ev) => tracker.handle(ev));
+    return new ExecReceiver(
+      { loader: c.exec.loader, ringbufBytes: c.exec.ringbuf_bytes, drainMs: c.exec.drain_ms, hostnamePrefixes: c.exec.kernel_hostname_prefixes },
+      (ev) => tracker.handle(ev),
+    );
   }
 
   /** Wait until every change seen so far has been turned into records and handed to the exporters. */

@@ -22,6 +22,12 @@ import { FileLogExporter, FileMetricExporter, FileSpanExporter } from './file.ts
 import { RegistryProducer } from './metrics-producer.ts';
 
 const MAX_POD_RESOURCES = 4096;
+/**
+ * Local files are fast but bursts are large (a start-up scan of 100,000 files, an exec storm): a deep queue
+ * instead of the SDK's 2,048, which drops silently when full, and a short delay so records show up well within
+ * a second.
+ */
+const LOCAL_BATCH = { scheduledDelayMillis: 200, maxQueueSize: 262_144, maxExportBatchSize: 4096 };
 
 export interface OtelExporterConfig {
   outputDir: string;
@@ -77,8 +83,8 @@ export class OtelExporter implements Component, Consumer<EventRecord> {
     if (this.cfg.console) logProcessors.push(new ConsoleSummaryProcessor());
     if (this.cfg.files) {
       // A short delay so a save shows up in logs.jsonl well within a second of settling.
-      logProcessors.push(new BatchLogRecordProcessor({ exporter: countExports<Parameters<LogRecordExporter['export']>[0], LogRecordExporter>(new FileLogExporter(file('logs.jsonl')), metrics, { signal: 'logs', exporter: 'file' }, logCount), scheduledDelayMillis: 200 }));
-      spanProcessors.push(new BatchSpanProcessor({ exporter: countExports<Parameters<SpanExporter['export']>[0], SpanExporter>(new FileSpanExporter(file('traces.jsonl')), metrics, { signal: 'traces', exporter: 'file' }, logCount), scheduledDelayMillis: 200 }));
+      logProcessors.push(new BatchLogRecordProcessor({ exporter: countExports<Parameters<LogRecordExporter['export']>[0], LogRecordExporter>(new FileLogExporter(file('logs.jsonl')), metrics, { signal: 'logs', exporter: 'file' }, logCount), ...LOCAL_BATCH }));
+      spanProcessors.push(new BatchSpanProcessor({ exporter: countExports<Parameters<SpanExporter['export']>[0], SpanExporter>(new FileSpanExporter(file('traces.jsonl')), metrics, { signal: 'traces', exporter: 'file' }, logCount), ...LOCAL_BATCH }));
       metricExporters.push(new FileMetricExporter(file('metrics.jsonl')));
     }
     if (otlp) {

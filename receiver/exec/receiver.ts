@@ -15,6 +15,8 @@ export interface ExecReceiverConfig {
   loader: string | null;
   ringbufBytes: number;
   drainMs: number;
+  /** Kernel-side filter on the UTS host name (empty: none). */
+  hostnamePrefixes?: readonly string[];
   /** Cap on the restart backoff. */
   maxBackoffMs?: number;
 }
@@ -61,6 +63,7 @@ export class ExecReceiver implements Component {
     const args = [
       '--self-pid', String(process.pid), '--skip-descendants',
       '--ringbuf-bytes', String(this.cfg.ringbufBytes), '--drain-ms', String(this.cfg.drainMs), '--stats-ms', '1000',
+      ...(this.cfg.hostnamePrefixes ?? []).flatMap((p) => ['--hostname-prefix', p]),
     ];
     const child = spawn(loader, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
