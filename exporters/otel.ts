@@ -13,13 +13,14 @@ import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter, type L
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, TracerProvider, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Component, Consumer, Host } from '../core/component.ts';
-import type { EventRecord } from '../core/records.ts';
+import type { EventRecord, SpanRecord } from '../core/records.ts';
 import { VERSION } from '../core/version.ts';
 import { ATTR } from '../telemetry/schema.ts';
 import { ConsoleSummaryProcessor } from './console.ts';
 import { countExports } from './counting.ts';
 import { FileLogExporter, FileMetricExporter, FileSpanExporter } from './file.ts';
 import { RegistryProducer } from './metrics-producer.ts';
+import { toReadableSpan } from './spans.ts';
 
 const MAX_POD_RESOURCES = 4096;
 /**
@@ -62,6 +63,8 @@ export class OtelExporter implements Component, Consumer<EventRecord> {
   private meterProvider: MeterProvider | undefined;
   private logger: Logger | undefined;
   private logProcessors: LogRecordProcessor[] = [];
+  private spanProcessors: SpanProcessor[] = [];
+  private readonly podResources = new Map<string, Resource>();
   /** One provider per pod resource, all sharing the main provider's processors (cached, bounded). */
   private readonly podLoggers = new Map<string, Logger>();
   readonly resource: Resource;
@@ -96,6 +99,7 @@ export class OtelExporter implements Component, Consumer<EventRecord> {
     this.logProcessors = logProcessors;
     this.loggerProvider = new LoggerProvider({ resource: this.resource, processors: logProcessors });
     this.logger = this.loggerProvider.getLogger('jcode-watcher', VERSION);
+    this.spanProcessors = spanProcessors;
     this.tracerProvider = new TracerProvider({ resource: this.resource, spanProcessors });
     this.meterProvider = new MeterProvider({
       resource: this.resource,
@@ -113,6 +117,25 @@ export class OtelExporter implements Component, Consumer<EventRecord> {
     return this.tracerProvider;
   }
 
+  /** The node's resource merged with a pod's attributes (cached, bounded). */
+  private resourceFor(attrs: EventRecord['resource']): Resource {
+    if (!attrs || Object.keys(attrs).length === 0) return this.resource;
+    const key = JSON.stringify(Object.entries(attrs).sort());
+    let r = this.podResources.get(key);
+    if (!r) {
+      r = this.resource.merge(resourceFromAttributes(attrs));
+      if (this.podResources.size >= MAX_POD_RESOURCES) this.podResources.delete(this.podResources.keys().next().value!);
+      this.podResources.set(key, r);
+    }
+    return r;
+  }
+
+  /** Hand a finished span to every span processor (batching, files, OTLP). */
+  exportSpan(rec: SpanRecord): void {
+    const span = toReadableSpan(rec, this.resourceFor(rec.resource));
+    for (const p of this.spanProcessors) p.onEnd(span);
+  }
+
   /** The logger for records of one pod: its k8s.* and container.id are Resource attributes, per convention. */
   private loggerFor(resource: EventRecord['resource']): Logger | undefined {
     if (!resource || Object.keys(resource).length === 0 || !this.logger) return this.logger;
@@ -120,7 +143,7 @@ export class OtelExporter implements Component, Consumer<EventRecord> {
     let l = this.podLoggers.get(key);
     if (!l) {
       // Never shut down: the processors belong to the main provider, which flushes and closes them.
-      const provider = new LoggerProvider({ resource: this.resource.merge(resourceFromAttributes(resource)), processors: this.logProcessors });
+      const provider = new LoggerProvider({ resource: this.resourceFor(resource), processors: this.logProcessors });
       l = provider.getLogger('jcode-watcher', VERSION);
       if (this.podLoggers.size >= MAX_POD_RESOURCES) this.podLoggers.delete(this.podLoggers.keys().next().value!);
       this.podLoggers.set(key, l);
@@ -150,5 +173,6 @@ export class OtelExporter implements Component, Consumer<EventRecord> {
     this.loggerProvider = this.tracerProvider = this.meterProvider = undefined;
     this.logger = undefined;
     this.podLoggers.clear();
+    this.spanProcessors = [];
   }
 }

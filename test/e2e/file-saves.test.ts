@@ -283,5 +283,7 @@ describe('scale', () => {
     write(t, 'os-1-100k/hw3/m3/f7.c', 'changed\n');
     const r = await t.waitForLog((r) => r.attributes['file.path'] === 'hw3/m3/f7.c' && r.attributes['jcode.file.version'] === 2, 'a save after start', 30_000);
     expect(r.attributes['jcode.file.detected_by']).toBe('watch');
+    // Every record made it to the output: none dropped by a full export queue.
+    expect(new Set(t.saves().map((s) => s.attributes['file.path'])).size).toBe(100_000);
   }, 240_000);
 });
