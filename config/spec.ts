@@ -85,6 +85,8 @@ export const CONFIG_SPEC = {
     doc: 'OTLP/gRPC export. Standard `OTEL_EXPORTER_OTLP_*` environment variables apply; this key only adds a config-file way to set the endpoint.',
     keys: {
       endpoint: { kind: 'string', default: null, nullable: true, doc: 'Collector endpoint, e.g. `http://127.0.0.1:4317`. Unset: `OTEL_EXPORTER_OTLP_ENDPOINT` (or the per-signal variables) if set, else no OTLP export.' },
+      spool_dir: { kind: 'string', default: null, nullable: true, doc: 'Disk spool for OTLP batches: every batch is written here before it is sent and removed once the Collector accepted it, so outages and restarts lose nothing. Default: `<output.dir>/spool`.' },
+      spool_max_bytes: { kind: 'int', default: 268435456, min: 1048576, max: 109951162777, doc: 'Spool size limit (split 70/20/10 between logs, traces and metrics); when full the oldest batches are dropped and counted in `jcode_watcher_export_dropped_total`.' },
     },
   },
   http: {

@@ -50,12 +50,14 @@ export class Agent {
     this.exporter = new OtelExporter({
       outputDir: c.output.dir, files: c.output.files, console: c.output.console, otlpEndpoint: c.otlp.endpoint,
       metricsIntervalS: c.output.metrics_interval_s, nodeName: c.node.name,
+      spoolDir: c.otlp.spool_dir ?? path.join(c.output.dir, 'spool'), spoolMaxBytes: c.otlp.spool_max_bytes,
     });
     const store = new SnapshotStore(c.snapshots.dir ?? path.join(c.output.dir, 'snapshots'));
     this.snapshots = new SnapshotProcessor(
       { diffTimeoutMs: c.diff.timeout_ms, diffMaxBytes: c.diff.max_bytes, renameWindowMs: c.files.rename_window_ms },
       store,
       this.exporter,
+      () => this.exporter.forceFlush(),
     );
     this.files = new FileReceiver(
       {

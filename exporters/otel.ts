@@ -5,9 +5,6 @@
 import os from 'node:os';
 import path from 'node:path';
 import { SeverityNumber, type Logger } from '@opentelemetry/api';
-import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
@@ -20,6 +17,7 @@ import { ConsoleSummaryProcessor } from './console.ts';
 import { countExports } from './counting.ts';
 import { FileLogExporter, FileMetricExporter, FileSpanExporter } from './file.ts';
 import { RegistryProducer } from './metrics-producer.ts';
+import { spooledOtlpExporters } from './spool/otlp.ts';
 import { toReadableSpan } from './spans.ts';
 
 const MAX_POD_RESOURCES = 4096;
@@ -29,6 +27,8 @@ const MAX_POD_RESOURCES = 4096;
  * a second.
  */
 const LOCAL_BATCH = { scheduledDelayMillis: 200, maxQueueSize: 262_144, maxExportBatchSize: 4096 };
+/** The spool is local disk too: the same deep queue, a little more batching per fsync. */
+const SPOOL_BATCH = { scheduledDelayMillis: 500, maxQueueSize: 262_144, maxExportBatchSize: 2048 };
 
 export interface OtelExporterConfig {
   outputDir: string;
@@ -38,6 +38,9 @@ export interface OtelExporterConfig {
   otlpEndpoint: string | null;
   metricsIntervalS: number;
   nodeName: string | null;
+  /** Disk spool in front of OTLP/gRPC (batches wait here while the Collector is unreachable). */
+  spoolDir: string;
+  spoolMaxBytes: number;
 }
 
 /** Whether OTLP export is on: an endpoint in the config, or any of the standard endpoint variables. */
@@ -91,9 +94,11 @@ export class OtelExporter implements Component, Consumer<EventRecord> {
       metricExporters.push(new FileMetricExporter(file('metrics.jsonl')));
     }
     if (otlp) {
-      logProcessors.push(new BatchLogRecordProcessor({ exporter: countExports<Parameters<LogRecordExporter['export']>[0], LogRecordExporter>(new OTLPLogExporter({ url }), metrics, { signal: 'logs', exporter: 'otlp' }, logCount) }));
-      spanProcessors.push(new BatchSpanProcessor({ exporter: countExports<Parameters<SpanExporter['export']>[0], SpanExporter>(new OTLPTraceExporter({ url }), metrics, { signal: 'traces', exporter: 'otlp' }, logCount) }));
-      metricExporters.push(new OTLPMetricExporter({ url }));
+      const spooled = spooledOtlpExporters({ url, dir: this.cfg.spoolDir, maxBytes: this.cfg.spoolMaxBytes, metrics, log: host.log });
+      await spooled.open();
+      logProcessors.push(new BatchLogRecordProcessor({ exporter: countExports<Parameters<LogRecordExporter['export']>[0], LogRecordExporter>(spooled.logs, metrics, { signal: 'logs', exporter: 'otlp' }, logCount), ...SPOOL_BATCH }));
+      spanProcessors.push(new BatchSpanProcessor({ exporter: countExports<Parameters<SpanExporter['export']>[0], SpanExporter>(spooled.traces, metrics, { signal: 'traces', exporter: 'otlp' }, logCount), ...SPOOL_BATCH }));
+      metricExporters.push(spooled.metrics);
     }
 
     this.logProcessors = logProcessors;

@@ -199,6 +199,11 @@ export const METRICS = {
   PROCESS_EVENTS: { name: 'jcode_watcher_process_events_total', type: 'counter', help: 'Process events after attribution: reported (a student context) or filtered (not a student context).', labels: { type: ['exec', 'exec_failed', 'exit'], outcome: ['reported', 'filtered'] } },
   PROCESS_TABLE_EVICTIONS: { name: 'jcode_watcher_process_table_evictions_total', type: 'counter', help: 'Tracked processes dropped because the table was full (their exit is then not reported).', labels: {} },
   PROCESSES_TRACKED: { name: 'jcode_watcher_processes_tracked', type: 'gauge', help: 'Processes currently tracked (started, not yet exited).', labels: {} },
+  EXPORT_SENT: { name: 'jcode_watcher_export_sent_total', type: 'counter', help: 'Records the Collector accepted over OTLP/gRPC.', labels: { signal: SIGNALS } },
+  EXPORT_RETRIES: { name: 'jcode_watcher_export_retries_total', type: 'counter', help: 'Failed OTLP send attempts that will be retried with backoff.', labels: { signal: SIGNALS } },
+  EXPORT_SPOOLED: { name: 'jcode_watcher_export_spooled_total', type: 'counter', help: 'Records written to the disk spool (every record goes through it before it is sent).', labels: { signal: SIGNALS } },
+  EXPORT_DROPPED: { name: 'jcode_watcher_export_dropped_total', type: 'counter', help: 'Records dropped before delivery, by reason (`spool_full`: the oldest spooled batches made room; `serialize`: could not be encoded).', labels: { signal: SIGNALS, reason: ['spool_full', 'serialize'] } },
+  EXPORT_SPOOL_BYTES: { name: 'jcode_watcher_export_spool_bytes', type: 'gauge', help: 'Bytes waiting in the disk spool.', labels: { signal: SIGNALS } },
   ERRORS: { name: 'jcode_watcher_errors_total', type: 'counter', help: 'Internal errors that were handled, by component.', labels: { component: ['files', 'snapshot', 'diff', 'exporter', 'http', 'exec'] } },
 } as const satisfies Record<string, MetricDef>;
 

@@ -17,6 +17,9 @@ export interface SnapshotProcessorConfig {
   renameWindowMs: number;
 }
 
+/** How often snapshot heads are checkpointed (after flushing the exporters). */
+const COMMIT_INTERVAL_MS = 250;
+
 interface PendingDelete {
   key: string;
   location: FileLocation;
@@ -46,11 +49,15 @@ export class SnapshotProcessor implements Component, Consumer<FileObservation> {
   /** Per-file chains keep observations of one file in order while different files proceed in parallel. */
   private readonly chains = new Map<string, Promise<void>>();
   private readonly pendingDeletes = new Map<string, PendingDelete>();
+  private commitTimer: NodeJS.Timeout | undefined;
+  private committing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly cfg: SnapshotProcessorConfig,
     private readonly store: SnapshotStore,
     private readonly next: Consumer<EventRecord>,
+    /** Flushes the exporters, so records are on disk (file or spool) before their heads are committed. */
+    private readonly flushExporters: () => Promise<void> = async () => undefined,
   ) {
     this.diff = new DiffWorker(cfg.diffTimeoutMs, cfg.diffMaxBytes);
   }
@@ -81,8 +88,30 @@ export class SnapshotProcessor implements Component, Consumer<FileObservation> {
 
   async shutdown(): Promise<void> {
     await this.drain();
+    clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    await this.committing;
+    await this.checkpoint();
     await this.diff.close();
     await this.store.close();
+  }
+
+  private scheduleCommit(): void {
+    if (this.commitTimer) return;
+    this.commitTimer = setTimeout(() => {
+      this.commitTimer = undefined;
+      this.committing = this.committing.then(() => this.checkpoint());
+    }, COMMIT_INTERVAL_MS);
+  }
+
+  private async checkpoint(): Promise<void> {
+    try {
+      await this.flushExporters();
+      await this.store.commit();
+    } catch (err) {
+      this.host.metrics.inc(METRICS.ERRORS, { component: 'snapshot' });
+      this.host.log.error('snapshot checkpoint failed', { error: (err as Error).message });
+    }
   }
 
   private async handle(obs: FileObservation): Promise<void> {
@@ -213,5 +242,6 @@ export class SnapshotProcessor implements Component, Consumer<FileObservation> {
     const kind = event === EVENTS.FILE_SAVE ? 'save' : event === EVENTS.FILE_DELETE ? 'delete' : 'rename';
     this.host.metrics.inc(METRICS.FILE_EVENTS, { event: kind, detected_by: detectedBy });
     this.next.consume({ event, timestampMs: at, body, attributes });
+    this.scheduleCommit();
   }
 }

@@ -20,6 +20,8 @@ type LogLine = { k: string; h: Head } | { k: string; d: 1 };
 export class SnapshotStore {
   private readonly heads = new Map<string, Head>();
   private log: WriteStream | undefined;
+  /** Head changes not yet in the log: written by commit(), once their records are safely exported. */
+  private uncommitted: string[] = [];
   private readonly blobsKnown = new Set<string>();
   private readonly dirsMade = new Set<string>();
 
@@ -69,12 +71,25 @@ export class SnapshotStore {
 
   setHead(key: string, head: Head): void {
     this.heads.set(key, head);
-    this.log?.write(JSON.stringify({ k: key, h: head }) + '\n');
+    this.uncommitted.push(JSON.stringify({ k: key, h: head }));
   }
 
   deleteHead(key: string): void {
     if (!this.heads.delete(key)) return;
-    this.log?.write(JSON.stringify({ k: key, d: 1 }) + '\n');
+    this.uncommitted.push(JSON.stringify({ k: key, d: 1 }));
+  }
+
+  /**
+   * Persist head changes. Called only after the records they describe reached the exporters (a file, or the
+   * OTLP spool): if the agent dies before that, the heads on disk are older than the files, and the start-up
+   * scan reports those saves again instead of losing them.
+   */
+  async commit(): Promise<void> {
+    if (this.uncommitted.length === 0 || !this.log) return;
+    const lines = this.uncommitted.join('\n') + '\n';
+    this.uncommitted = [];
+    const log = this.log;
+    await new Promise<void>((resolve, reject) => log.write(lines, (err) => (err ? reject(err) : resolve())));
   }
 
   private blobPath(sha: string): string {
@@ -108,6 +123,7 @@ export class SnapshotStore {
   }
 
   async close(): Promise<void> {
+    await this.commit();
     const log = this.log;
     this.log = undefined;
     if (log) await new Promise<void>((resolve) => log.end(resolve));
