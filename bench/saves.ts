@@ -136,6 +136,7 @@ class SavesRun {
           scan_records: m1.sum('jcode_watcher_file_events_total', { detected_by: 'scan' }) - m0.sum('jcode_watcher_file_events_total', { detected_by: 'scan' }),
           stop_ms: stop.ms, exit_code: stop.code,
         },
+        details: a.corruptExamples.length ? { tornBodies: a.corruptExamples } : undefined,
       };
     } finally {
       await agent.stop();
@@ -147,6 +148,7 @@ class SavesRun {
     const firstSeen = new Map<number, number>(); // seq → observed ms of the first record with that body
     const lastRecSeq = new Int32Array(SAVES_FILES).fill(-1);
     let corrupt = 0;
+    const corruptExamples: Record<string, unknown>[] = [];
     let unknown = 0;
     let phaseRecords = 0;
     const rl = readline.createInterface({ input: createReadStream(file), crlfDelay: Infinity });
@@ -166,6 +168,12 @@ class SavesRun {
         const mk = parseMarker(body);
         if (!mk || mk.f !== f || body !== content(f, mk.seq)) {
           corrupt++;
+          if (corruptExamples.length < 10) {
+            corruptExamples.push({
+              path: savesFile(f).path, file: f, bodyLength: body.length, bodyHead: body.slice(0, 60), attributes: { ...attrs, 'jcode.file.diff': undefined },
+              timeUnixNano: r.timeUnixNano, observedTimeUnixNano: r.observedTimeUnixNano, saves: savesAround(log, f, Number(BigInt(r.timeUnixNano) / 1000n) / 1000),
+            });
+          }
           lastRecSeq[f] = -2;
           continue;
         }
@@ -187,7 +195,7 @@ class SavesRun {
       else if (next[i] === undefined || next[i]! - log.done[i] > this.p.debounceMs + MISSED_SLACK_MS) missed++;
     }
     if (unknown) this.ctx.progress(`    warning: ${unknown} records for paths outside the tree`);
-    return { lost, missed, corrupt, phaseRecords, lat: summary(lat) };
+    return { lost, missed, corrupt, corruptExamples, phaseRecords, lat: summary(lat) };
   }
 
   private async runBaseline(variant: Variant, tag: string): Promise<Row> {
@@ -283,6 +291,15 @@ class SavesRun {
   }
 }
 
+/** The writer's saves of file f within 2 s of time t (epoch ms), times relative to t. */
+function savesAround(log: WriterLog, f: number, t: number) {
+  const out: { seq: number; startRelMs: number; doneRelMs: number }[] = [];
+  for (let i = 0; i < log.f.length; i++) {
+    if (log.f[i] === f && Math.abs(log.start[i] - t) < 2000) out.push({ seq: log.seq[i], startRelMs: log.start[i] - t, doneRelMs: log.done[i] - t });
+  }
+  return out;
+}
+
 /** For each save, the start time of the next save of the same file (undefined for a file's last save). */
 function nextSaveStart(log: WriterLog): (number | undefined)[] {
   const next: (number | undefined)[] = new Array(log.f.length);
@@ -322,7 +339,7 @@ export const saves: Benchmark = {
       params: { ...p, workspaces: 300, files: SAVES_FILES },
       tables: [{
         title: `Saves: ${SAVES_FILES.toLocaleString('en')} files in 300 workspaces, ${p.rate} saves/s for ${p.seconds} s`,
-        columns: COLUMNS,
+        columns: COLUMNS.map((c) => (c.key === 'lat_p99' ? { ...c, target: { op: '<=' as const, value: p.debounceMs + 250 } } : c)),
         rows,
         notes: [
           `Writer: a separate process; open(O_TRUNC) + one write + fdatasync + close, unique ~2.5 KB content per save; ${Math.round(p.resaveFraction * 100)} % of saves re-save a file ${p.resaveDelayMs} ms after its previous save (same seed for every run).`,
@@ -331,7 +348,7 @@ export const saves: Benchmark = {
           `missed saves: saves with no record/event although the file then kept that content for more than debounce + ${MISSED_SLACK_MS} ms (agent) or before the next save of the file (baselines); saves overwritten sooner are coalesced, not counted.`,
           'latency: agent = observedTimeUnixNano of the first record carrying the save\'s content − the writer\'s close() time; baselines = first event after the save began − close() time (negative: the event came on truncate/first write, before fdatasync returned).',
           'CPU: user+sys of the process tree (agent: launcher + Node child incl. threads) from /proc over the save phase plus debounce + 0.5 s, as % of one core. peak RSS: VmHWM of the watching process (the agent\'s Node child), so for the agent it includes the first-start report of all files; RSS end: VmRSS after the save phase. watches: `inotify wd:` lines in its fdinfo.',
-          'scan records: records the agent emitted with detected_by=scan during the run (a save the watcher missed and a reconciliation scan caught).',
+          'scan records: records the agent emitted with detected_by=scan during the save phase: a save the watcher missed and a reconciliation scan caught, or (parcel) a save the periodic scan reached before the watcher\'s batched event did (a labelling race, not a loss: check the latency of those saves in the logs).',
         ],
       }],
       charts: [{ file: 'saves.svg', title: `Saves at ${p.rate}/s: CPU and peak RSS`, panels: [{ key: 'cpu_pct', label: 'CPU (% of one core)', target: 10 }, { key: 'rss_peak_mb', label: 'Peak RSS (MB)', target: 150 }], table: 0 }],

@@ -21,6 +21,8 @@ export interface Row {
   /** Ratios use the baselines of the same group (e.g. the same round). */
   group?: string;
   values: Record<string, Value>;
+  /** Anything worth keeping in latest.json but not in the table (e.g. examples of anomalies). */
+  details?: Record<string, unknown>;
 }
 
 export interface Table {

@@ -4,9 +4,13 @@
 // a scan that queues 100,000 files costs O(n), not O(n) per tick.
 export class Debouncer<V> {
   private readonly pending = new Map<string, { first: number; last: number; value: V }>();
-  /** Keys touched more than once: their max-wait deadline may come before keys ahead of them in order. */
+  /**
+   * Keys that may be due before keys ahead of them in order, checked on every tick: keys touched more than once
+   * (max wait), and keys touched with a change time earlier than the newest pending one.
+   */
   private readonly hot = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private newest: number | undefined;
 
   constructor(
     private readonly quietMs: number,
@@ -23,11 +27,17 @@ export class Debouncer<V> {
     return this.pending.has(key);
   }
 
-  /** Touch a key; the first touch's value is kept (e.g. `watch` wins over a later `scan`). */
-  touch(key: string, value: V): void {
-    const t = this.now();
+  /**
+   * Touch a key; the first touch's value is kept (e.g. `watch` wins over a later `scan`). `at` is when the
+   * change happened (this debouncer's clock), when known to be earlier than now: a watcher that batches events
+   * delivers them late, and the quiet time counts from the change, not from its delivery.
+   */
+  touch(key: string, value: V, at?: number): void {
+    const now = this.now();
+    const t = at === undefined ? now : Math.min(at, now);
     const p = this.pending.get(key);
     if (p) {
+      if (t <= p.last) return;
       p.last = t;
       // Move to the end: the map stays ordered by last touch.
       this.pending.delete(key);
@@ -35,7 +45,9 @@ export class Debouncer<V> {
       this.hot.add(key);
     } else {
       this.pending.set(key, { first: t, last: t, value });
+      if (t < (this.newest ?? -Infinity)) this.hot.add(key);
     }
+    this.newest = Math.max(this.newest ?? -Infinity, t);
     this.arm();
   }
 
@@ -66,20 +78,21 @@ export class Debouncer<V> {
   private run(): void {
     this.timer = undefined;
     const t = this.now();
-    const ready: [string, V][] = [];
+    const ready = new Map<string, V>();
     for (const [k, p] of this.pending) {
       if (p.last + this.quietMs > t) break;
-      ready.push([k, p.value]);
+      ready.set(k, p.value);
     }
     for (const k of this.hot) {
       const p = this.pending.get(k);
       if (!p) this.hot.delete(k);
-      else if (p.first + this.maxWaitMs <= t && p.last + this.quietMs > t) ready.push([k, p.value]);
+      else if (Math.min(p.last + this.quietMs, p.first + this.maxWaitMs) <= t) ready.set(k, p.value);
     }
-    for (const [k] of ready) {
+    for (const k of ready.keys()) {
       this.pending.delete(k);
       this.hot.delete(k);
     }
+    if (this.pending.size === 0) this.newest = undefined;
     this.arm();
     for (const [k, v] of ready) this.fire(k, v);
   }

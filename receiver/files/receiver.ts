@@ -62,6 +62,8 @@ export class FileReceiver implements Component {
   private readonly inFlight = new Set<string>();
   private readonly readQueue: [string, DetectedBy][] = [];
   private reading = 0;
+  /** Events whose file is being stat'ed before it enters the debounce. */
+  private statting = 0;
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
 
@@ -119,7 +121,7 @@ export class FileReceiver implements Component {
 
   /** Resolves when nothing is pending, being read or scanned (tests and shutdown use it). */
   async idle(): Promise<void> {
-    while (this.debounce.size > 0 || this.reading > 0 || this.readQueue.length > 0 || this.scanning) {
+    while (this.debounce.size > 0 || this.reading > 0 || this.readQueue.length > 0 || this.statting > 0 || this.scanning) {
       if (this.scanning) await this.scanning;
       else await new Promise<void>((r) => this.idleWaiters.push(r));
     }
@@ -163,7 +165,10 @@ export class FileReceiver implements Component {
       return;
     }
     if (this.filter.allowed(location.relPath)) {
-      this.debounce.touch(e.path, 'watch');
+      // Only an in-place update dates from its mtime: a create may be a rename (which keeps the old mtime) and
+      // must settle after its partner delete does, so the two pair up.
+      if (e.type === 'update') this.touchFromMtime(e.path);
+      else this.debounce.touch(e.path, 'watch');
       return;
     }
     // Not an allowed file name: maybe a directory. A deleted one takes its reported files with it; a created
@@ -186,6 +191,22 @@ export class FileReceiver implements Component {
     } catch {
       /* gone again */
     }
+  }
+
+  /**
+   * Settle a changed file counting from its modification time: watchers deliver in batches (parcel holds events
+   * up to 500 ms under load), and the quiet time should not start over at delivery.
+   */
+  private touchFromMtime(abs: string): void {
+    const received = performance.now();
+    this.statting++;
+    void fs.lstat(abs).then(
+      (st) => this.debounce.touch(abs, 'watch', received - Math.max(0, Date.now() - st.mtimeMs)),
+      () => this.debounce.touch(abs, 'watch'),
+    ).finally(() => {
+      this.statting--;
+      this.updatePending();
+    });
   }
 
   private noteUnmatched(workspace: string): void {
@@ -222,7 +243,7 @@ export class FileReceiver implements Component {
 
   private updatePending(): void {
     this.host.metrics.set(METRICS.PENDING_FILES, this.debounce.size + this.readQueue.length + this.reading);
-    if (this.debounce.size === 0 && this.reading === 0 && this.readQueue.length === 0) {
+    if (this.debounce.size === 0 && this.reading === 0 && this.readQueue.length === 0 && this.statting === 0) {
       const w = this.idleWaiters;
       this.idleWaiters = [];
       for (const r of w) r();
