@@ -56,6 +56,8 @@ export const CONFIG_SPEC = {
       kernel_hostname_prefixes: { kind: 'strings', default: [], doc: 'Filter in the kernel: only processes whose UTS host name starts with one of these (at most 4), e.g. `["jcode-"]` on nodes where every student pod follows the host name pattern. Cheaper than filtering in the agent, but then cwd/argv attribution cannot find students outside such pods. Empty: no kernel filter.' },
       ringbuf_bytes: { kind: 'int', default: 8388608, min: 4096, max: 1073741824, doc: 'Kernel ring buffer size (a power of two). 8 MiB holds about 20,000 exec records.' },
       drain_ms: { kind: 'int', default: 100, min: 1, max: 5000, doc: 'How often the loader drains the ring buffer (no wakeup per event).' },
+      records: { kind: 'bool', default: true, doc: 'Also emit the raw `jcode.process.exec`, `.exec_failed` and `.exit` log records (the spans are always emitted).' },
+      pod_workspace_paths: { kind: 'strings', default: ['/home', '/workspace', '/workspaces', '/project', '/config/workspace'], doc: 'Inside a student pod (attributed by host name), executables under these paths are the student\'s own programs (`run` spans).' },
       max_processes: { kind: 'int', default: 65536, min: 16, max: 10000000, doc: 'Most processes tracked at once (for exits and the process tree); beyond it the oldest are dropped and counted.' },
     },
   },

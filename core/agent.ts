@@ -10,6 +10,7 @@ import { SnapshotProcessor } from '../processors/snapshot/processor.ts';
 import { SnapshotStore } from '../processors/snapshot/store.ts';
 import { Attributor } from '../processors/attribution/attributor.ts';
 import { PodDirectory } from '../processors/attribution/pods.ts';
+import { TraceSink } from '../processors/correlate/sink.ts';
 import { ProcessRecords } from '../processors/process/records.ts';
 import { ProcessTracker } from '../processors/process/tracker.ts';
 import { ExecReceiver } from '../receiver/exec/receiver.ts';
@@ -32,8 +33,10 @@ export class Agent {
   readonly exporter: OtelExporter;
   readonly snapshots: SnapshotProcessor;
   readonly files: FileReceiver;
+  private readonly store: SnapshotStore;
   exec: ExecReceiver | undefined;
   private tracker: ProcessTracker | undefined;
+  private traces: TraceSink | undefined;
   private readonly host: Host;
   private stopping: Promise<void> | undefined;
 
@@ -53,6 +56,7 @@ export class Agent {
       spoolDir: c.otlp.spool_dir ?? path.join(c.output.dir, 'spool'), spoolMaxBytes: c.otlp.spool_max_bytes,
     });
     const store = new SnapshotStore(c.snapshots.dir ?? path.join(c.output.dir, 'snapshots'));
+    this.store = store;
     this.snapshots = new SnapshotProcessor(
       { diffTimeoutMs: c.diff.timeout_ms, diffMaxBytes: c.diff.max_bytes, renameWindowMs: c.files.rename_window_ms },
       store,
@@ -93,9 +97,17 @@ export class Agent {
   private createExecReceiver(): ExecReceiver {
     const c = this.config;
     // Kernel paths are real paths: match them against the real workspaces root.
-    const layout = new WorkspaceLayout(realpathSync(c.workspaces.root), c.workspaces.layout);
+    const root = realpathSync(c.workspaces.root);
+    const layout = new WorkspaceLayout(root, c.workspaces.layout);
     const attributor = new Attributor(layout, c.exec.hostname_pattern, new PodDirectory(c.exec.pod_logs_dir));
-    const tracker = new ProcessTracker(this.host, attributor, c.exec.report === 'all', c.exec.max_processes, [new ProcessRecords(this.exporter)]);
+    this.traces = new TraceSink(this.host, {
+      workspacesRoot: root,
+      podWorkspacePaths: c.exec.pod_workspace_paths,
+      sourceHash: (abs) => this.store.head(path.relative(root, abs).split(path.sep).join('/'))?.sha256,
+      emit: (span) => this.exporter.exportSpan(span),
+    });
+    const sinks = [...(c.exec.records ? [new ProcessRecords(this.exporter)] : []), this.traces];
+    const tracker = new ProcessTracker(this.host, attributor, c.exec.report === 'all', c.exec.max_processes, sinks);
     this.tracker = tracker;
     return new ExecReceiver(
       { loader: c.exec.loader, ringbufBytes: c.exec.ringbuf_bytes, drainMs: c.exec.drain_ms, hostnamePrefixes: c.exec.kernel_hostname_prefixes },
@@ -121,6 +133,7 @@ export class Agent {
       this.http.setReady(false);
       await this.exec?.shutdown();
       this.tracker?.flush();
+      this.traces?.shutdown();
       await this.files.shutdown();
       await this.snapshots.shutdown();
       await this.exporter.shutdown();

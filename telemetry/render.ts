@@ -1,5 +1,5 @@
 // docs/telemetry.md, generated from telemetry/schema.ts.
-import { ATTR, EVENTS, METRICS, type AttributeDef } from './schema.ts';
+import { ATTR, EVENTS, METRICS, SPANS, type AttributeDef } from './schema.ts';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
@@ -18,6 +18,9 @@ export function renderTelemetryDoc(): string {
   for (const e of Object.values(EVENTS)) {
     out.push(`### \`${e.name}\``, '', e.description, '', `Body: ${e.body}`, '', 'Attributes: ' + e.attributes.map((a) => `\`${a.name}\``).join(', '), '');
   }
+  out.push('## Spans (compile → run traces)', '', 'Spans follow the OTel CLI-span conventions: start and end are the kernel\'s exec and exit times; status ERROR iff the exit code is non-zero or a signal killed the process, with `error.type`. The resource carries the pod (`k8s.*`, `container.id`); the span carries the student (`edu.*`) and process attributes, and `jcode.exec.kind`.', '', '| kind | span name | shape |', '|---|---|---|');
+  for (const sp of SPANS) out.push(`| \`${sp.kind}\` | ${cell(sp.name)} | ${cell(sp.description)} |`);
+  out.push('', 'Trace shapes:', '', '```', 'gcc -o hw1 main.c && ./hw1 && ./hw1        make && ./prog             python3 a.py', 'gcc (compile, root)                         make (build, root)         python3 (interpret, root)', '├── cc1 (toolchain)                         ├── gcc (compile)', '├── as (toolchain)                          │   ├── cc1 …', '├── collect2 (toolchain)                    │   └── collect2', '│   └── ld (toolchain)                      │       └── ld', '├── run (./hw1)                             └── run (./prog)', '└── run (./hw1, second run)', '```', '');
   out.push('## Attributes', '', '| name | type | on | source | meaning |', '|---|---|---|---|---|');
   const seen = new Set<string>();
   for (const a of Object.values(ATTR) as AttributeDef[]) {

@@ -78,6 +78,18 @@ export const ATTR = {
   JCODE_PROCESS_EXE_INODE: attr('jcode.process.executable.inode', 'string', 'record', 'Inode of the executable (the compile → run join key, with the device).'),
   JCODE_PROCESS_EXE_DEVICE: attr('jcode.process.executable.device', 'int', 'record', 'Device number of the executable, as stat(2) reports it.'),
   JCODE_PROCESS_ERRNO: attr('jcode.process.errno', 'string', 'record', 'For a failed exec: the error name (`ENOENT`, `EACCES`).'),
+  // Spans of compiles and runs (the trace correlator).
+  ERROR_TYPE: attr('error.type', 'string', 'record', 'On failed spans: the signal name (`SIGSEGV`) when a signal killed the process, the exit code as a string (`1`) for a non-zero exit, the errno name (`ENOENT`) for a failed exec.'),
+  JCODE_PROCESS_EXIT_LOST: attr('jcode.process.exit_lost', 'boolean', 'record', 'True when no exit was seen: the span ends at an age limit, an eviction or agent shutdown, not at the process exit.'),
+  JCODE_PROCESS_EXEC_REPLACED: attr('jcode.process.exec_replaced', 'boolean', 'record', 'True when the span ended because the process exec\'d a program of another kind (its end is that exec).'),
+  JCODE_EXEC_KIND: attr('jcode.exec.kind', 'string', 'record', 'What the program is: `compile`, `build`, `interpret`, `run` (a student-built program) or `toolchain` (cc1, as, ld… under a compiler).'),
+  JCODE_EXEC_FAILED: attr('jcode.exec.failed', 'boolean', 'record', 'True on the zero-length span of an exec that failed (e.g. `./a.out` before compiling).'),
+  JCODE_RUN_COMPILE_SEEN: attr('jcode.run.compile_seen', 'boolean', 'record', 'On run spans: whether the compile that produced the executable was seen (joined by inode and device).'),
+  JCODE_COMPILE_SOURCES: attr('jcode.compile.sources', 'string[]', 'record', 'Source files on the compiler or interpreter command line, as given.'),
+  JCODE_SOURCE_SHA256: attr('jcode.source.sha256', 'string[]', 'record', 'For each of `jcode.compile.sources` (same order): the SHA-256 of its last saved version, the same hash as on its `jcode.file.save` record; empty when unknown.'),
+  JCODE_COMPILE_OUTPUT: attr('jcode.compile.output', 'string', 'record', 'Output file of the compile, as given (`a.out` when linking without `-o`).'),
+  JCODE_BUILD_OUTPUTS: attr('jcode.build.outputs', 'string[]', 'record', 'On the root span of a build (make, cmake): executables its compilers produced, as absolute paths (at most 64).'),
+  JCODE_PYTHON_MODE: attr('jcode.python.mode', 'string', 'record', 'On interpreter spans run as `python3 -m module` or `python3 -c code`: `module` or `command`.'),
   JCODE_ATTRIBUTION: attr('jcode.attribution', 'string', 'record', 'How the student was found: `hostname` (pod host name pattern), `cwd` or `argv` (a path under the workspaces root).'),
 } as const satisfies Record<string, AttributeDef>;
 
@@ -148,6 +160,21 @@ export const EVENTS = {
   },
 } as const satisfies Record<string, EventDef>;
 
+export interface SpanDef {
+  readonly kind: string;
+  readonly name: string;
+  readonly description: string;
+}
+
+/** The spans of compile → run traces; every span carries the process and student attributes above. */
+export const SPANS: readonly SpanDef[] = [
+  { kind: 'compile', name: 'the compiler (`gcc`, `g++`, `clang`, `cc`; versioned and triplet names map to these)', description: 'A compile. The root of its trace unless a build tool started it. Runs of what it produced are its children.' },
+  { kind: 'build', name: '`make`, `cmake`, `ninja`', description: 'A build; its compiles are children, and runs of its outputs join it.' },
+  { kind: 'interpret', name: '`python3` (shims and `#!/usr/bin/env python3` collapse onto the real interpreter)', description: 'An interpreter run: a trace of its own (a child when a build tool started it).' },
+  { kind: 'run', name: '`run`', description: 'A program inside the student workspace: a child of the compile that produced it (joined by inode and device), else its own trace with `jcode.run.compile_seen=false`. A failed exec is a zero-length `run` span with `jcode.exec.failed=true`.' },
+  { kind: 'toolchain', name: '`cc1`, `cc1plus`, `as`, `collect2`, `ld`', description: 'Children of their compiler span, never roots.' },
+];
+
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 
 export interface MetricDef {
@@ -197,6 +224,8 @@ export const METRICS = {
   BPF_RESTARTS: { name: 'jcode_watcher_bpf_loader_restarts_total', type: 'counter', help: 'Times the eBPF loader died and was restarted.', labels: {} },
   BPF_PARSE_ERRORS: { name: 'jcode_watcher_bpf_parse_errors_total', type: 'counter', help: 'Loader output lines that could not be parsed.', labels: {} },
   PROCESS_EVENTS: { name: 'jcode_watcher_process_events_total', type: 'counter', help: 'Process events after attribution: reported (a student context) or filtered (not a student context).', labels: { type: ['exec', 'exec_failed', 'exit'], outcome: ['reported', 'filtered'] } },
+  TRACE_DROPS: { name: 'jcode_watcher_trace_state_dropped_total', type: 'counter', help: 'Trace state let go of, by reason (process table full, a process with no exit past the age limit, the compile-output table full).', labels: { reason: ['process_table_full', 'process_expired', 'output_table_full'] } },
+  SPANS_EMITTED: { name: 'jcode_watcher_spans_total', type: 'counter', help: 'Spans emitted, by kind.', labels: { kind: ['compile', 'build', 'interpret', 'run', 'toolchain'] } },
   PROCESS_TABLE_EVICTIONS: { name: 'jcode_watcher_process_table_evictions_total', type: 'counter', help: 'Tracked processes dropped because the table was full (their exit is then not reported).', labels: {} },
   PROCESSES_TRACKED: { name: 'jcode_watcher_processes_tracked', type: 'gauge', help: 'Processes currently tracked (started, not yet exited).', labels: {} },
   EXPORT_SENT: { name: 'jcode_watcher_export_sent_total', type: 'counter', help: 'Records the Collector accepted over OTLP/gRPC.', labels: { signal: SIGNALS } },
