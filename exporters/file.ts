@@ -8,71 +8,43 @@ import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-lo
 import { AggregationTemporality, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 
-class JsonLinesFile {
+/** One exporter shape for the three signals: serialize a batch to OTLP JSON, append it as one line. */
+class JsonLinesExporter<T> {
   private readonly out: WriteStream;
   private readonly decoder = new TextDecoder();
 
-  constructor(file: string) {
+  constructor(file: string, private readonly serialize: (items: T) => Uint8Array | undefined) {
     mkdirSync(path.dirname(file), { recursive: true });
     this.out = createWriteStream(file, { flags: 'a' });
   }
 
-  write(bytes: Uint8Array | undefined, done: (r: ExportResult) => void): void {
+  export(items: T, done: (r: ExportResult) => void): void {
+    const bytes = this.serialize(items);
     if (!bytes) return done({ code: ExportResultCode.FAILED, error: new Error('serialization failed') });
     this.out.write(this.decoder.decode(bytes) + '\n', (err) =>
       done(err ? { code: ExportResultCode.FAILED, error: err } : { code: ExportResultCode.SUCCESS }),
     );
   }
 
-  close(): Promise<void> {
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
     return new Promise((resolve) => this.out.end(resolve));
   }
 }
 
-export class FileLogExporter implements LogRecordExporter {
-  private readonly file: JsonLinesFile;
-  constructor(file: string) {
-    this.file = new JsonLinesFile(file);
-  }
-  export(logs: ReadableLogRecord[], done: (r: ExportResult) => void): void {
-    this.file.write(JsonLogsSerializer.serializeRequest(logs), done);
-  }
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  shutdown(): Promise<void> {
-    return this.file.close();
-  }
+export function fileLogExporter(file: string): LogRecordExporter {
+  return new JsonLinesExporter<ReadableLogRecord[]>(file, (l) => JsonLogsSerializer.serializeRequest(l));
 }
 
-export class FileSpanExporter implements SpanExporter {
-  private readonly file: JsonLinesFile;
-  constructor(file: string) {
-    this.file = new JsonLinesFile(file);
-  }
-  export(spans: ReadableSpan[], done: (r: ExportResult) => void): void {
-    this.file.write(JsonTraceSerializer.serializeRequest(spans), done);
-  }
-  shutdown(): Promise<void> {
-    return this.file.close();
-  }
+export function fileSpanExporter(file: string): SpanExporter {
+  return new JsonLinesExporter<ReadableSpan[]>(file, (s) => JsonTraceSerializer.serializeRequest(s));
 }
 
-export class FileMetricExporter implements PushMetricExporter {
-  private readonly file: JsonLinesFile;
-  constructor(file: string) {
-    this.file = new JsonLinesFile(file);
-  }
-  export(metrics: ResourceMetrics, done: (r: ExportResult) => void): void {
-    this.file.write(JsonMetricsSerializer.serializeRequest(metrics), done);
-  }
-  selectAggregationTemporality(): AggregationTemporality {
-    return AggregationTemporality.CUMULATIVE;
-  }
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  shutdown(): Promise<void> {
-    return this.file.close();
-  }
+export function fileMetricExporter(file: string): PushMetricExporter {
+  return Object.assign(new JsonLinesExporter<ResourceMetrics>(file, (m) => JsonMetricsSerializer.serializeRequest(m)), {
+    selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
+  });
 }

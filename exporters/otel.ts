@@ -15,7 +15,7 @@ import { VERSION } from '../core/version.ts';
 import { ATTR } from '../telemetry/schema.ts';
 import { ConsoleSummaryProcessor } from './console.ts';
 import { countExports } from './counting.ts';
-import { FileLogExporter, FileMetricExporter, FileSpanExporter } from './file.ts';
+import { fileLogExporter, fileMetricExporter, fileSpanExporter } from './file.ts';
 import { RegistryProducer } from './metrics-producer.ts';
 import { spooledOtlpExporters } from './spool/otlp.ts';
 import { toReadableSpan } from './spans.ts';
@@ -89,9 +89,9 @@ export class OtelExporter implements Component, Consumer<EventRecord> {
     if (this.cfg.console) logProcessors.push(new ConsoleSummaryProcessor());
     if (this.cfg.files) {
       // A short delay so a save shows up in logs.jsonl well within a second of settling.
-      logProcessors.push(new BatchLogRecordProcessor({ exporter: countExports<Parameters<LogRecordExporter['export']>[0], LogRecordExporter>(new FileLogExporter(file('logs.jsonl')), metrics, { signal: 'logs', exporter: 'file' }, logCount), ...LOCAL_BATCH }));
-      spanProcessors.push(new BatchSpanProcessor({ exporter: countExports<Parameters<SpanExporter['export']>[0], SpanExporter>(new FileSpanExporter(file('traces.jsonl')), metrics, { signal: 'traces', exporter: 'file' }, logCount), ...LOCAL_BATCH }));
-      metricExporters.push(new FileMetricExporter(file('metrics.jsonl')));
+      logProcessors.push(new BatchLogRecordProcessor({ exporter: countExports<Parameters<LogRecordExporter['export']>[0], LogRecordExporter>(fileLogExporter(file('logs.jsonl')), metrics, { signal: 'logs', exporter: 'file' }, logCount), ...LOCAL_BATCH }));
+      spanProcessors.push(new BatchSpanProcessor({ exporter: countExports<Parameters<SpanExporter['export']>[0], SpanExporter>(fileSpanExporter(file('traces.jsonl')), metrics, { signal: 'traces', exporter: 'file' }, logCount), ...LOCAL_BATCH }));
+      metricExporters.push(fileMetricExporter(file('metrics.jsonl')));
     }
     if (otlp) {
       const spooled = spooledOtlpExporters({ url, dir: this.cfg.spoolDir, maxBytes: this.cfg.spoolMaxBytes, metrics, log: host.log });

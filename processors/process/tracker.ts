@@ -50,7 +50,7 @@ export class ProcessTracker {
       case 'exec':
       case 'exec_failed': {
         // A success after failures in the same process was a PATH search: the failures were not the student's.
-        if (ev.type === 'exec') this.dropFailed(ev.tgid);
+        if (ev.type === 'exec') this.releaseFailed(ev.tgid, false);
         const inherited = this.table.get(ev.tgid)?.attribution ?? this.table.get(ev.ppid)?.attribution;
         let attribution = this.attributor.attribute(ev);
         // A child of a student process stays the student's even when its own cwd and host name say nothing.
@@ -65,7 +65,7 @@ export class ProcessTracker {
         return;
       }
       case 'exit': {
-        this.flushFailed(ev.tgid);
+        this.releaseFailed(ev.tgid, true);
         const t = this.table.get(ev.tgid);
         this.table.delete(ev.tgid);
         this.host.metrics.set(METRICS.PROCESSES_TRACKED, this.table.size);
@@ -81,33 +81,26 @@ export class ProcessTracker {
 
   /** Keep only the last failure of a process until it either execs (dropped) or gives up (reported). */
   private holdFailed(ev: ExecFailedEvent, attribution: Attribution): void {
-    const prev = this.failed.get(ev.tgid);
-    if (prev) clearTimeout(prev.timer);
-    const timer = setTimeout(() => this.flushFailed(ev.tgid), FAILED_EXEC_HOLD_MS);
+    // An earlier failure of the same process was one more step of its PATH search.
+    this.releaseFailed(ev.tgid, false);
+    const timer = setTimeout(() => this.releaseFailed(ev.tgid, true), FAILED_EXEC_HOLD_MS);
     timer.unref();
     this.failed.set(ev.tgid, { ev, attribution, timer });
   }
 
-  private dropFailed(tgid: number): void {
+  /** A held failure ends: dropped (the process exec'd after all: a PATH search) or reported. */
+  private releaseFailed(tgid: number, report: boolean): void {
     const f = this.failed.get(tgid);
     if (!f) return;
     clearTimeout(f.timer);
     this.failed.delete(tgid);
-    this.host.metrics.inc(METRICS.PROCESS_EVENTS, { type: 'exec_failed', outcome: 'filtered' });
-  }
-
-  private flushFailed(tgid: number): void {
-    const f = this.failed.get(tgid);
-    if (!f) return;
-    clearTimeout(f.timer);
-    this.failed.delete(tgid);
-    this.host.metrics.inc(METRICS.PROCESS_EVENTS, { type: 'exec_failed', outcome: 'reported' });
-    this.emit({ kind: 'exec_failed', event: f.ev, attribution: f.attribution });
+    this.host.metrics.inc(METRICS.PROCESS_EVENTS, { type: 'exec_failed', outcome: report ? 'reported' : 'filtered' });
+    if (report) this.emit({ kind: 'exec_failed', event: f.ev, attribution: f.attribution });
   }
 
   /** Report failures still held (at shutdown). */
   flush(): void {
-    for (const tgid of [...this.failed.keys()]) this.flushFailed(tgid);
+    for (const tgid of [...this.failed.keys()]) this.releaseFailed(tgid, true);
   }
 
   private track(tgid: number, t: Tracked): void {

@@ -22,7 +22,7 @@ let t: TestAgent | undefined;
 afterEach(async () => {
   await t?.cleanup();
   t = undefined;
-});
+}, 240_000); // the 100,000-file test removes a big tree
 
 describe.each(['parcel', 'chokidar'] as const)('saves with the %s watcher', (watcher) => {
   it('reports a save with student attributes, content and hash, then a diff for the next save', async () => {
