@@ -21,7 +21,7 @@ log() { printf 'build-collector: %s\n' "$*" >&2; }
 command -v "$GO" >/dev/null || { log "go not found (need Go >= 1.25)"; exit 1; }
 [[ -f "$MANIFEST" ]] || { log "missing $MANIFEST"; exit 1; }
 
-go_version=$("$GO" env GOVERSION)
+go_version=$("$GO" env GOVERSION) || { log "\"$GO env GOVERSION\" failed: is Go >= 1.25 installed?"; exit 1; }
 key=$( { printf '%s\n%s\n' "$OCB_VERSION" "$go_version"; cat "$MANIFEST"; } | sha256sum | cut -c1-16)
 dir="$CACHE/otelcol-$key"
 bin="$dir/otelcol-jcw"

@@ -21,7 +21,7 @@ GO="${GO:-go}"
 log() { printf 'build-jaeger: %s\n' "$*" >&2; }
 command -v "$GO" >/dev/null || { log "go not found"; exit 1; }
 
-go_version=$("$GO" env GOVERSION)
+go_version=$("$GO" env GOVERSION) || { log "\"$GO env GOVERSION\" failed: is Go >= 1.25 installed?"; exit 1; }
 key=$(printf '%s\n%s\n' "$JAEGER_REF" "$go_version" | sha256sum | cut -c1-16)
 dir="$CACHE/jaeger-$key"
 bin="$dir/jaeger"

@@ -46,6 +46,10 @@ export interface FileReceiverConfig {
 
 const READ_CONCURRENCY = 8;
 const YIELD_EVERY = 256;
+/** Worst delivery delay of a watcher backend under load (@parcel/watcher batches up to 500 ms). */
+const WATCHER_DELAY_MS = 1000;
+/** A file modified this recently when read is being written: settle again rather than report a torn state. */
+const WRITE_IN_PROGRESS_MS = 50;
 
 export class FileReceiver implements Component {
   private host!: Host;
@@ -60,6 +64,8 @@ export class FileReceiver implements Component {
   private readonly unmatched = new Set<string>();
   private readonly workspaces = new Set<string>();
   private readonly inFlight = new Set<string>();
+  /** Files read while being written, settling once more. */
+  private readonly resettled = new Set<string>();
   private readonly readQueue: [string, DetectedBy][] = [];
   private reading = 0;
   /** Events whose file is being stat'ed before it enters the debounce. */
@@ -255,6 +261,14 @@ export class FileReceiver implements Component {
     if (loc.kind !== 'file') return;
     if (loc.location.relPath.split('/').length > this.cfg.maxDepth) return this.skip('too_deep');
     const content = await readFileSafely(abs, this.rootReal, this.cfg.maxBytes);
+    if ((content.kind === 'text' || content.kind === 'binary') && Date.now() - content.mtimeMs < WRITE_IN_PROGRESS_MS && !this.resettled.has(abs)) {
+      // Modified while we read it (an editor's truncate-then-write): read again once it settles, at most once
+      // per save, so a file written continuously still gets reported.
+      this.resettled.add(abs);
+      this.debounce.touch(abs, detectedBy);
+      return;
+    }
+    this.resettled.delete(abs);
     switch (content.kind) {
       case 'directory':
         return void (await this.scanDir(abs, detectedBy));
@@ -312,20 +326,23 @@ export class FileReceiver implements Component {
         continue;
       }
       live.add(name);
-      files += await this.scanWorkspace(name);
+      files += await this.scanWorkspace(name, trigger);
     }
     // Workspaces that vanished entirely: their files are deleted.
-    for (const ws of this.workspaces) if (!live.has(ws)) files += await this.scanWorkspace(ws);
+    for (const ws of this.workspaces) if (!live.has(ws)) files += await this.scanWorkspace(ws, trigger);
     this.host.metrics.set(METRICS.WATCHED_WORKSPACES, this.workspaces.size);
     this.host.metrics.set(METRICS.SCAN_FILES, files);
     this.host.metrics.observe(METRICS.SCAN_DURATION, (performance.now() - t0) / 1000);
   }
 
   /** Scan one workspace: changed or new files and reported files that are gone are settled as `scan`. */
-  private async scanWorkspace(workspace: string): Promise<number> {
+  private async scanWorkspace(workspace: string, trigger: ScanTrigger): Promise<number> {
     const dir = path.join(this.rootReal, workspace);
     const seen = new Set<string>();
-    const count = await this.scanDir(dir, 'scan', seen);
+    // A periodic scan leaves changes younger than the watcher's worst delivery delay to the watcher, so it
+    // does not claim saves the watcher is about to report.
+    const recentMs = trigger === 'periodic' ? this.cfg.debounceMs + WATCHER_DELAY_MS : 0;
+    const count = await this.scanDir(dir, 'scan', seen, recentMs);
     let exists = true;
     try {
       await fs.lstat(dir);
@@ -342,7 +359,7 @@ export class FileReceiver implements Component {
   }
 
   /** Walk a directory without following symlinks; touch files that differ from their last reported state. */
-  private async scanDir(dir: string, by: DetectedBy, seen?: Set<string>): Promise<number> {
+  private async scanDir(dir: string, by: DetectedBy, seen?: Set<string>, recentMs = 0): Promise<number> {
     let visited = 0;
     const stack = [dir];
     while (stack.length > 0) {
@@ -355,6 +372,7 @@ export class FileReceiver implements Component {
         if (code === 'EACCES' || code === 'EPERM') this.skip('permission_denied');
         continue;
       }
+      const known: [string, string, { size: number; mtimeMs: number; ino: number }][] = [];
       for (const ent of list) {
         if (ent.name.includes('\uFFFD')) {
           this.skip('invalid_name');
@@ -371,21 +389,28 @@ export class FileReceiver implements Component {
         if (!this.filter.allowed(rel)) continue;
         visited++;
         seen?.add(abs);
-        if (visited % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
         if (this.debounce.has(abs) || this.inFlight.has(abs)) continue;
         const head = this.known.head(rel);
-        if (head) {
-          try {
-            const st = await fs.lstat(abs);
-            if (st.size === head.size && st.mtimeMs === head.mtimeMs && st.ino === head.ino) continue;
-          } catch {
-            /* gone: the read will say so */
-          }
+        if (head) known.push([abs, rel, head]);
+        else this.debounce.touch(abs, by);
+      }
+      // Files reported before: compare their stat identity with the snapshot, a directory's worth at a time.
+      const now = Date.now();
+      await Promise.all(known.map(async ([abs, , head]) => {
+        try {
+          const st = await fs.lstat(abs);
+          if (st.size === head.size && st.mtimeMs === head.mtimeMs && st.ino === head.ino) return;
+          // Changed moments ago: the watcher's event is on its way; a later scan catches it if not.
+          if (now - st.mtimeMs < recentMs) return;
+        } catch {
+          /* gone: the read will say so */
         }
         this.debounce.touch(abs, by);
-      }
+      }));
+      if (visited >= YIELD_EVERY) await new Promise((r) => setImmediate(r));
     }
     this.updatePending();
     return visited;
   }
+
 }
