@@ -26,9 +26,9 @@ const MAX_POD_RESOURCES = 4096;
  * instead of the SDK's 2,048, which drops silently when full, and a short delay so records show up well within
  * a second.
  */
-const LOCAL_BATCH = { scheduledDelayMillis: 200, maxQueueSize: 262_144, maxExportBatchSize: 4096 };
+const LOCAL_BATCH = { scheduledDelayMillis: 200, maxQueueSize: 262_144, maxExportBatchSize: 512 };
 /** The spool is local disk too: the same deep queue, a little more batching per fsync. */
-const SPOOL_BATCH = { scheduledDelayMillis: 500, maxQueueSize: 262_144, maxExportBatchSize: 2048 };
+const SPOOL_BATCH = { scheduledDelayMillis: 500, maxQueueSize: 262_144, maxExportBatchSize: 1024 };
 
 export interface OtelExporterConfig {
   outputDir: string;

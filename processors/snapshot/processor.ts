@@ -132,7 +132,7 @@ export class SnapshotProcessor implements Component, Consumer<FileObservation> {
     }
     const stored = content.kind === 'text';
     const newHead: Head = { sha256: content.sha256, size: content.size, mtimeMs: content.mtimeMs, ino: content.ino, version: (head?.version ?? 0) + 1, stored };
-    if (stored && (await this.store.putBlob(content.sha256, content.bytes))) this.host.metrics.inc(METRICS.SNAPSHOT_BLOBS);
+    if (stored && (await this.store.putBlob(content.sha256, content.bytes, content.text))) this.host.metrics.inc(METRICS.SNAPSHOT_BLOBS);
 
     if (!head) {
       const partner = this.takeRenamePartner(loc, content.sha256);
@@ -185,9 +185,9 @@ export class SnapshotProcessor implements Component, Consumer<FileObservation> {
   private async diffAgainst(loc: FileLocation, head: Head | undefined, text: string): Promise<Attributes> {
     const lines = (s: string) => (s === '' ? 0 : s.split('\n').length - (s.endsWith('\n') ? 1 : 0));
     // A first save (or a previous version that was not text) counts every line as added, with no diff.
-    const old = head?.stored ? await this.store.getBlob(head.sha256) : undefined;
+    const old = head?.stored ? await this.store.getText(head.sha256) : undefined;
     if (old === undefined) return { [ATTR.JCODE_FILE_LINES_ADDED.name]: lines(text), [ATTR.JCODE_FILE_LINES_REMOVED.name]: 0 };
-    const r = await this.diff.diff(loc.relPath, old.toString('utf8'), text);
+    const r = await this.diff.diff(loc.relPath, old, text);
     this.host.metrics.observe(METRICS.DIFF_DURATION, r.ms / 1000);
     const attrs: Attributes = { [ATTR.JCODE_FILE_LINES_ADDED.name]: r.added, [ATTR.JCODE_FILE_LINES_REMOVED.name]: r.removed };
     if (r.diff !== undefined) attrs[ATTR.JCODE_FILE_DIFF.name] = r.diff;

@@ -24,6 +24,13 @@ export class SnapshotStore {
   private uncommitted: string[] = [];
   private readonly blobsKnown = new Set<string>();
   private readonly dirsMade = new Set<string>();
+  /**
+   * Text of recently written blobs, by hash: the next save of a file diffs against its last version without a
+   * disk read. Strings, not Buffers: a small Buffer is a view of a shared 8 KiB slab and would keep it alive.
+   */
+  private readonly recent = new Map<string, string>();
+  private recentBytes = 0;
+  private static readonly RECENT_MAX_BYTES = 32 << 20;
 
   constructor(readonly dir: string) {}
 
@@ -97,7 +104,8 @@ export class SnapshotStore {
   }
 
   /** Write a blob unless it exists. Returns true when a new blob was written. */
-  async putBlob(sha: string, bytes: Buffer): Promise<boolean> {
+  async putBlob(sha: string, bytes: Buffer, text?: string): Promise<boolean> {
+    if (text !== undefined) this.remember(sha, text);
     if (this.blobsKnown.has(sha)) return false;
     const p = this.blobPath(sha);
     const dir = path.dirname(p);
@@ -114,9 +122,24 @@ export class SnapshotStore {
     return true;
   }
 
-  async getBlob(sha: string): Promise<Buffer | undefined> {
+  private remember(sha: string, text: string): void {
+    if (this.recent.has(sha) || text.length > SnapshotStore.RECENT_MAX_BYTES / 64) return;
+    this.recent.set(sha, text);
+    this.recentBytes += text.length;
+    // Oldest first (Map order): a bounded cache of the working set of files being edited.
+    for (const [k, v] of this.recent) {
+      if (this.recentBytes <= SnapshotStore.RECENT_MAX_BYTES) break;
+      this.recent.delete(k);
+      this.recentBytes -= v.length;
+    }
+  }
+
+  /** The text of a stored version (from memory when recent). */
+  async getText(sha: string): Promise<string | undefined> {
+    const hit = this.recent.get(sha);
+    if (hit !== undefined) return hit;
     try {
-      return gunzipSync(await fs.readFile(this.blobPath(sha)));
+      return gunzipSync(await fs.readFile(this.blobPath(sha))).toString('utf8');
     } catch {
       return undefined;
     }

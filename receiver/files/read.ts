@@ -30,6 +30,10 @@ function isValidText(buf: Buffer): boolean {
   }
 }
 
+function inside(real: string, rootReal: string): boolean {
+  return real === rootReal || real.startsWith(rootReal + path.sep);
+}
+
 function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
@@ -48,13 +52,11 @@ function errKind(err: unknown): Content {
 export async function readFileSafely(abs: string, rootReal: string, maxBytes: number): Promise<Content> {
   try {
     const st = await fs.lstat(abs);
-    // A directory component may have been swapped for a symlink that leaves the root: check the real parent.
-    const parentReal = await fs.realpath(path.dirname(abs));
-    if (parentReal !== rootReal && !parentReal.startsWith(rootReal + path.sep)) return { kind: 'outside' };
     if (st.isSymbolicLink()) {
+      // A directory component may have been swapped for a symlink that leaves the root: check the real parent.
+      if (!inside(await fs.realpath(path.dirname(abs)), rootReal)) return { kind: 'outside' };
       const target = await fs.readlink(abs);
-      const resolved = path.resolve(path.dirname(abs), target);
-      const outside = resolved !== rootReal && !resolved.startsWith(rootReal + path.sep);
+      const outside = !inside(path.resolve(path.dirname(abs), target), rootReal);
       // The link itself is the content we report: its target text, never what it points to.
       return { kind: 'symlink', target, sha256: sha256(`symlink:${target}`), size: Buffer.byteLength(target), mtimeMs: st.mtimeMs, ino: st.ino, outside };
     }
@@ -66,6 +68,9 @@ export async function readFileSafely(abs: string, rootReal: string, maxBytes: nu
       const fst = await fh.stat();
       // Replaced between lstat and open: report what we opened only if it is still a regular file.
       if (!fst.isFile()) return { kind: 'special' };
+      // Where the opened file really is (every directory component resolved by the kernel, no race): a
+      // component swapped for a symlink that leaves the root is caught here, with one syscall.
+      if (!inside(await fs.readlink(`/proc/self/fd/${fh.fd}`), rootReal)) return { kind: 'outside' };
       const meta = { size: fst.size, mtimeMs: fst.mtimeMs, ino: fst.ino };
       if (fst.size > maxBytes) {
         // Hash in chunks so a huge file neither fills memory nor blocks the loop for long.
