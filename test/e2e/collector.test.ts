@@ -4,9 +4,7 @@
 // Binaries come from scripts/build-collector.sh, scripts/build-jaeger.sh (cached builds, Go module proxy) and
 // scripts/install-prometheus.sh (Debian package), called from beforeAll. With CI=true a missing binary fails the
 // tests; otherwise the tests that need it are skipped with the reason.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -23,73 +21,12 @@ import { parse as parseYaml } from 'yaml';
 import { startBridge, type Bridge } from '../../exporters/analytics/server.ts';
 import { startFakeAnalyticsApi, type AcceptedCall, type FakeAnalyticsApi } from '../fakes/analytics-api.ts';
 import { waitFor } from '../helpers/otlp.ts';
+import { BUILD_TIMEOUT_MS, CONFIG, OVERRIDES, ROOT, fail, provision, run, startStack, type Proc } from '../helpers/stack.ts';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
-const CONFIG = path.join(ROOT, 'otel-collector-config.yaml');
-const OVERRIDES = path.join(ROOT, 'deploy/collector/test-overrides.yaml');
 const CI = process.env.CI === 'true';
-const BUILD_TIMEOUT_MS = 45 * 60_000;
 
 // ---------------------------------------------------------------------------------------------------------
 // helpers
-
-function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { cwd: ROOT, env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
-  });
-}
-
-/** Runs a build/install script; its last stdout line is the binary (or directory). */
-async function provision(script: string): Promise<{ path?: string; error?: string }> {
-  const r = await run('bash', [path.join(ROOT, 'scripts', script)], { timeoutMs: BUILD_TIMEOUT_MS });
-  const out = r.stdout.trim().split('\n').pop() ?? '';
-  if (r.code === 0 && out && existsSync(out)) return { path: out };
-  return { error: `${script} failed (exit ${r.code}): ${r.stderr.split('\n').slice(-15).join('\n')}` };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface Proc { name: string; child: ChildProcess; output: string[]; stop(): Promise<void> }
-
-function startProc(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
-  child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  return {
-    name, child, output,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 8000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
-}
-
-async function httpOk(url: string): Promise<boolean> {
-  try {
-    const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    await r.text();
-    return r.ok;
-  } catch {
-    return false;
-  }
-}
 
 const T0_MS = Date.UTC(2026, 2, 11, 5, 6, 7, 123); // 2026-03-11T05:06:07.123Z
 const T0_S = Math.floor(T0_MS / 1000);
@@ -394,80 +331,11 @@ describe('end to end: OTLP → otelcol-jcw → bridge / Jaeger / Prometheus', ()
   it('delivers saves to the Analytics API, traces to Jaeger and span/agent metrics to Prometheus', async (ctx) => {
     need(ctx, 'collector', 'jaeger', 'prometheusDir');
     dir = mkdtempSync(path.join(os.tmpdir(), 'jcw-collector-'));
-    const port: Record<string, number> = {};
-    for (const n of ['bridge', 'grpc', 'http', 'health', 'promExp', 'telemetry', 'jOtlp', 'jOtlpHttp', 'jHttp', 'jGrpc', 'jHealth', 'jTelemetry', 'prom']) port[n] = await freePort();
-    const fail = (what: string) => (p: Proc) => `${what}\n--- ${p.name} output ---\n${p.output.join('').slice(-4000)}`;
 
-    fake = await startFakeAnalyticsApi();
-    // The bridge as deployed: its own process, on Node 24 with tsx.
-    const node = Number(process.versions.node.split('.')[0]) >= 24 ? process.execPath : path.join(ROOT, 'node_modules/node/bin/node');
-    const bridge = startProc('bridge', node, ['--import', `file://${ROOT}node_modules/tsx/dist/esm/index.mjs`, path.join(ROOT, 'exporters/analytics/main.ts'), '--listen', `127.0.0.1:${port.bridge}`, '--api', fake.url]);
-    procs.push(bridge);
-
-    writeFileSync(path.join(dir, 'jaeger.yaml'), `
-service:
-  extensions: [jaeger_storage, jaeger_query, healthcheckv2]
-  pipelines:
-    traces: {receivers: [otlp], processors: [batch], exporters: [jaeger_storage_exporter]}
-  telemetry:
-    resource: {service.name: jaeger}
-    logs: {level: info}
-    metrics:
-      level: basic
-      readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: ${port.jTelemetry}}}}}]
-extensions:
-  healthcheckv2: {use_v2: true, http: {endpoint: 127.0.0.1:${port.jHealth}}}
-  jaeger_query:
-    storage: {traces: mem}
-    http: {endpoint: 127.0.0.1:${port.jHttp}}
-    grpc: {endpoint: 127.0.0.1:${port.jGrpc}}
-  jaeger_storage:
-    backends: {mem: {memory: {max_traces: 10000}}}
-receivers:
-  otlp:
-    protocols:
-      grpc: {endpoint: 127.0.0.1:${port.jOtlp}}
-      http: {endpoint: 127.0.0.1:${port.jOtlpHttp}}
-processors:
-  batch: {timeout: 200ms}
-exporters:
-  jaeger_storage_exporter: {trace_storage: mem}
-`);
-    // Jaeger's own tracing would go to localhost:4317: off.
-    const jaeger = startProc('jaeger', bins.jaeger!, ['--config', path.join(dir, 'jaeger.yaml')], { OTEL_TRACES_EXPORTER: 'none', OTEL_SDK_DISABLED: 'true' });
-    procs.push(jaeger);
-
-    const storage = path.join(dir, 'collector-storage');
-    const collector = startProc('collector', bins.collector!, ['--config', CONFIG, '--config', OVERRIDES], {
-      JCW_COLLECTOR_STORAGE_DIR: storage,
-      JCW_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${port.health}`,
-      JCW_COLLECTOR_OTLP_GRPC_ENDPOINT: `127.0.0.1:${port.grpc}`,
-      JCW_COLLECTOR_OTLP_HTTP_ENDPOINT: `127.0.0.1:${port.http}`,
-      JCW_ANALYTICS_BRIDGE_ENDPOINT: `http://127.0.0.1:${port.bridge}`,
-      JCW_TRACES_ENDPOINT: `127.0.0.1:${port.jOtlp}`,
-      JCW_TRACES_INSECURE: 'true',
-      JCW_COLLECTOR_PROMETHEUS_ENDPOINT: `127.0.0.1:${port.promExp}`,
-      JCW_COLLECTOR_TELEMETRY_HOST: '127.0.0.1',
-      JCW_COLLECTOR_TELEMETRY_PORT: String(port.telemetry),
-    });
-    procs.push(collector);
-
-    mkdirSync(path.join(dir, 'prom'));
-    writeFileSync(path.join(dir, 'prometheus.yml'), `
-global: {scrape_interval: 1s, evaluation_interval: 1s}
-scrape_configs:
-  - job_name: otelcol-jcw
-    static_configs: [{targets: ['127.0.0.1:${port.promExp}']}]
-`);
-    const prometheus = startProc('prometheus', path.join(bins.prometheusDir!, 'prometheus'), [
-      `--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'prom')}`, `--web.listen-address=127.0.0.1:${port.prom}`,
-    ]);
-    procs.push(prometheus);
-
-    await waitFor(() => httpOk(`http://127.0.0.1:${port.bridge}/healthz`), fail('the bridge to listen')(bridge), 30_000);
-    await waitFor(() => httpOk(`http://127.0.0.1:${port.health}/`), fail('the Collector to be healthy')(collector), 30_000);
-    await waitFor(() => httpOk(`http://127.0.0.1:${port.jHttp}/api/v3/services`), fail('Jaeger to serve its API')(jaeger), 30_000);
-    await waitFor(() => httpOk(`http://127.0.0.1:${port.prom}/-/ready`), fail('Prometheus to be ready')(prometheus), 30_000);
+    const stack = await startStack(dir, { collector: bins.collector!, jaeger: bins.jaeger!, prometheusDir: bins.prometheusDir! });
+    procs.push(...stack.procs);
+    fake = stack.fake;
+    const { port, collector, jaeger } = stack;
 
     // --- logs → bridge → API
     const otlp = `http://127.0.0.1:${port.grpc}`;
@@ -552,7 +420,7 @@ scrape_configs:
     // Nothing deprecated, nothing refused, and the persistent queue lives in the storage directory.
     const colLog = collector.output.join('');
     expect(colLog).not.toMatch(/deprecated/i);
-    expect(existsSync(storage)).toBe(true);
+    expect(existsSync(path.join(dir, 'collector-storage'))).toBe(true);
     expect(fake.rejected.filter((r) => r.status !== 503)).toEqual([]);
   }, 240_000);
 });
