@@ -42,7 +42,7 @@ export class TraceSink implements ProcessSink {
       this.correlator.handle({ kind: pe.kind, event: pe.event } as Parameters<TraceCorrelator['handle']>[0]);
       return;
     }
-    const context = this.context(pe.attribution);
+    const context = this.context(pe.attribution, pe.event.ppid);
     if (pe.kind === 'exec') this.correlator.handle({ kind: 'exec', event: pe.event, context });
     else this.correlator.handle({ kind: 'exec_failed', event: pe.event, context });
   }
@@ -53,12 +53,14 @@ export class TraceSink implements ProcessSink {
     this.correlator.shutdown();
   }
 
-  private context(a: ProcessEvent['attribution']): ProcessContext {
+  private context(a: ProcessEvent['attribution'], ppid: number): ProcessContext {
     // A process attributed through its pod sees its own mount namespace: its workspace is under the pod's
-    // home or project directories. One found through a local path sees the agent's view of the root.
+    // home or project directories, and its files are reached through a live process of the pod (the parent
+    // shell outlives the compile) at /proc/<pid>/root. One found through a local path shares the agent's view.
     const inPod = a.attributes[ATTR.JCODE_ATTRIBUTION.name] === 'hostname';
     const roots = inPod ? this.o.podWorkspacePaths : [this.o.workspacesRoot];
-    return { resource: a.resource, attributes: a.attributes, workspaceRoot: roots[0], inWorkspace: (p) => roots.some((r) => under(p, r)) };
+    const hostPath = inPod ? (p: string) => `/proc/${ppid}/root${p}` : undefined;
+    return { resource: a.resource, attributes: a.attributes, workspaceRoot: roots[0], inWorkspace: (p) => roots.some((r) => under(p, r)), hostPath };
   }
 
   private emit(span: SpanRecord): void {

@@ -109,7 +109,7 @@ export class TraceCorrelator {
     this.emitSpan = opts.emit;
     this.drop = opts.onDrop ?? (() => {});
     this.classifier = opts.classifier ?? new Classifier();
-    this.stat = opts.stat ?? defaultStat;
+    this.stat = opts.stat ?? ((abs, context) => defaultStat(context?.hostPath ? context.hostPath(abs) : abs));
     this.ids = opts.ids ?? randomIds;
     this.now = opts.now ?? (() => BigInt(Date.now()) * 1_000_000n);
     this.maxProcesses = opts.maxProcesses ?? 65_536;

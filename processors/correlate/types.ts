@@ -11,6 +11,8 @@ export interface ProcessContext {
   workspaceRoot?: string;
   /** Whether an absolute path (as the process sees it) lies in the student's workspace. */
   inWorkspace: (absPath: string) => boolean;
+  /** Maps a path as the process sees it to one the agent can open (another mount namespace: a pod). */
+  hostPath?: (absPath: string) => string;
 }
 
 export type CorrelatorInput =

@@ -195,6 +195,19 @@ describe.runIf(run)('compile → run traces (real kernel, real compilers)', () =
     }
   });
 
+  it('in a pod (own UTS and mount namespaces), the run joins its compile through the pod\'s view of the files', async () => {
+    // /home here is a tmpfs only the "pod" sees: the agent must reach the binary through /proc/<pid>/root of the
+    // compile's parent, the student's shell (alive, as a terminal's shell is).
+    const r = spawnSync('unshare', ['-m', '-u', '--propagation', 'private', 'sh', '-c',
+      'hostname jcode-os-1-777-7f9c && mount -t tmpfs tmpfs /home && mkdir -p /home/coder/hw4 && cd /home/coder/hw4 && printf "int main(void){return 3;}\\n" > m.c && gcc -o m m.c && ./m; echo rc=$?; sleep 1'], { encoding: 'utf8' });
+    expect(r.stdout).toContain('rc=3');
+    const gcc = await span((s) => s.name === 'gcc' && s.attributes['process.working_directory'] === '/home/coder/hw4', 'gcc in the pod');
+    expect(gcc.attributes).toMatchObject({ 'edu.student.id': '777', 'jcode.attribution': 'hostname' });
+    const runSpan = await span((s) => s.traceId === gcc.traceId && s.name === 'run', 'the run joined to the pod compile');
+    expect(runSpan.parentSpanId).toBe(gcc.spanId);
+    expect(runSpan.attributes).toMatchObject({ 'process.exit.code': 3, 'error.type': '3', 'edu.course': 'os', 'edu.student.id': '777' });
+  });
+
   it('a compiler still running at shutdown gets a span ending at shutdown, marked', async () => {
     const d = student('slow');
     // cc1 waits for its source on a pipe that stays open.
