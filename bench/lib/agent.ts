@@ -2,7 +2,6 @@
 // (the launcher spawns a child Node), poll /readyz and /metrics, stop with SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { children, cmdline } from './proc.ts';
@@ -13,17 +12,7 @@ export const NODE = path.join(REPO, 'node_modules/node/bin/node');
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../test/helpers/ports.ts';
 
 export interface AgentOptions {
   watcher: 'parcel' | 'chokidar';
@@ -33,6 +22,10 @@ export interface AgentOptions {
   files?: Record<string, number | string>;
   /** Where the agent's stderr goes. */
   logFile: string;
+  /** Extra top-level YAML sections appended to the config (e.g. `exec:\n  enabled: false`). */
+  yaml?: string;
+  /** Extra environment (e.g. OTEL_EXPORTER_OTLP_ENDPOINT). */
+  env?: Record<string, string>;
 }
 
 export class AgentProcess {
@@ -46,6 +39,7 @@ export class AgentProcess {
     this.spawnedAt = performance.now();
     this.proc = spawn(NODE, [path.join(REPO, 'bin/jcode-watcher.mjs'), 'run', '--config', configFile, '--workspaces', opts.workspaces, '--output', opts.output, '--http-port', String(port)], {
       stdio: ['ignore', 'ignore', 'pipe'],
+      env: opts.env ? { ...process.env, ...opts.env } : process.env,
     });
     this.proc.stderr!.pipe(err);
     this.exited = new Promise((r) => this.proc.once('exit', (code, sig) => r(code ?? (sig ? 128 : null))));
@@ -59,6 +53,7 @@ export class AgentProcess {
       'files:', ...Object.entries(files).map(([k, v]) => `  ${k}: ${v}`),
       'output:', '  console: false',
       'log:', '  level: warn',
+      ...(opts.yaml ? [opts.yaml.trimEnd()] : []),
       '',
     ].join('\n');
     const configFile = path.join(path.dirname(opts.logFile), `agent-${opts.watcher}-${port}.yaml`);

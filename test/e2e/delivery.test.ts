@@ -1,21 +1,14 @@
 // Nothing lost: a Collector outage is bridged by the disk spool, and a SIGKILLed agent reports at its next
 // start what it had not safely exported.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOtlpSink, type OtlpSink } from '../fakes/otlp-grpc-sink.ts';
 import { startCli, type CliProc } from '../helpers/cli.ts';
 import { readLogs, waitFor } from '../helpers/otlp.ts';
+import { freePort } from '../helpers/ports.ts';
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 let dir = '';
 const procs: CliProc[] = [];

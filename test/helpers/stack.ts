@@ -2,10 +2,10 @@
 // from the shipped manifest and config, and Prometheus, each its own process on 127.0.0.1 ports chosen here.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { startFakeAnalyticsApi, type FakeAnalyticsApi } from '../fakes/analytics-api.ts';
 import { waitFor } from './otlp.ts';
+import { freePort } from './ports.ts';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
 export const CONFIG = path.join(ROOT, 'otel-collector-config.yaml');
@@ -27,17 +27,6 @@ export async function provision(script: string): Promise<{ path?: string; error?
   const out = r.stdout.trim().split('\n').pop() ?? '';
   if (r.code === 0 && out && existsSync(out)) return { path: out };
   return { error: `${script} failed (exit ${r.code}): ${r.stderr.split('\n').slice(-15).join('\n')}` };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface Proc { name: string; child: ChildProcess; output: string[]; stop(): Promise<void> }
