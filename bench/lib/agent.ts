@@ -12,7 +12,9 @@ export const NODE = path.join(REPO, 'node_modules/node/bin/node');
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export { freePort } from '../../test/helpers/ports.ts';
+import { freePort } from '../../test/helpers/ports.ts';
+
+export { freePort };
 
 export interface AgentOptions {
   watcher: 'parcel' | 'chokidar';
