@@ -342,7 +342,7 @@ export const saves: Benchmark = {
         columns: COLUMNS.map((c) => (c.key === 'lat_p99' ? { ...c, target: { op: '<=' as const, value: p.debounceMs + 250 } } : c)),
         rows,
         notes: [
-          `Writer: a separate process; open(O_TRUNC) + one write + fdatasync + close, unique ~2.5 KB content per save; ${Math.round(p.resaveFraction * 100)} % of saves re-save a file ${p.resaveDelayMs} ms after its previous save (same seed for every run).`,
+          `Writer: a separate process; open(O_TRUNC) + one write + fdatasync + close, unique ~1.4 KB content per save; ${Math.round(p.resaveFraction * 100)} % of saves re-save a file ${p.resaveDelayMs} ms after its previous save (same seed for every run).`,
           `Agent: \`files.debounce_ms: ${p.debounceMs}\`, other keys default (scan_interval_s 60: a periodic scan falls inside a 60 s save phase); fresh output dir, so the first start reports all ${SAVES_FILES} files, which is settled before saves begin.`,
           'final lost: files whose last body in logs.jsonl (agent) is not the last content written; for baselines, files whose last save got no event at or after its start.',
           `missed saves: saves with no record/event although the file then kept that content for more than debounce + ${MISSED_SLACK_MS} ms (agent) or before the next save of the file (baselines); saves overwritten sooner are coalesced, not counted.`,

@@ -130,7 +130,7 @@ export const startup: Benchmark = {
         columns: COLUMNS,
         rows,
         notes: [
-          `Trees: 300 workspaces × 10 hw dirs × 3 files (~2.5 KB), and one workspace of ${bigDirs.toLocaleString('en')} dirs × ${bigFiles} small .c files.`,
+          `Trees: 300 workspaces × 10 hw dirs × 3 files (~1.4 KB), and one workspace of ${bigDirs.toLocaleString('en')} dirs × ${bigFiles} small .c files.`,
           'cold: empty output dir (empty snapshot store), so the start scan reports every file; "all reported" is spawn → the last of those records (counter polled every 200 ms). warm: restart on the same output dir with nothing changed; "records" should be 0.',
           'Spawn includes the launcher (bin/jcode-watcher.mjs) and tsx loading the TypeScript sources. CPU is the process tree\'s user+sys from spawn; peak RSS is VmHWM of the agent\'s Node process.',
         ],
