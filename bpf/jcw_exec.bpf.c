@@ -16,6 +16,11 @@ const volatile char host_prefix[JCW_HOST_PREFIXES][JCW_HOST_PREFIX_LEN] = {};
 const volatile bool filter_cgroups = false;
 const volatile bool skip_descendants = false;
 const volatile __u64 wakeup_bytes = 256 * 1024;
+/* Output capture budget per process: [0] stdout (fd 1), [1] stderr (fd 2); 0 = that stream off. */
+const volatile __u32 capture_bytes[2] = {};
+const volatile __u32 n_capture_names = 0;
+const volatile __u8 capture_name_len[JCW_CAPTURE_NAMES] = {};
+const volatile char capture_name[JCW_CAPTURE_NAMES][JCW_CAPTURE_NAME_LEN] = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -66,6 +71,35 @@ struct {
 	__type(key, __u64);
 	__type(value, __u8);
 } allowed_cgroups SEC(".maps");
+
+/* Thread groups whose fd 2 (fd 1 opt-in) writes are copied: set at exec by name, inherited at fork,
+ * removed at exit. LRU: an entry whose exit was missed ages out. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct jcw_capture);
+} capture SEC(".maps");
+
+/* One output record per CPU, like scratch (max_entries set by the loader). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct jcw_output_event);
+} out_scratch SEC(".maps");
+
+struct name_buf {
+	char s[JCW_EXE_MATCH_LEN];
+	__u32 len;
+	__u32 hit;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct name_buf);
+} name_scratch SEC(".maps");
 
 /* kernfs_node.parent was renamed __parent in 6.15. */
 struct kernfs_node___old {
@@ -355,6 +389,287 @@ static __always_inline void submit_exec(struct jcw_exec_event *ev)
 		count_lost(ev->type);
 }
 
+/* ---- output capture: flag at exec / fork, copy fd 2 (fd 1) writes, report cuts at exit ---- */
+
+static __always_inline bool capture_on(void)
+{
+	return capture_bytes[0] || capture_bytes[1];
+}
+
+static __always_inline bool version_char(char c)
+{
+	return (c >= '0' && c <= '9') || c == '.';
+}
+
+#define NAME_MASK (JCW_EXE_MATCH_LEN - 1)
+
+static __always_inline struct name_buf *get_name_buf(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&name_scratch, &zero);
+}
+
+/* Matching runs in bpf_loop callbacks with its state in the map value: unrolled loops with
+ * data-dependent exits multiply the verifier's paths past its budget. */
+static long strip_step(__u32 i, void *ctx)
+{
+	struct name_buf *b = get_name_buf();
+	if (!b)
+		return 1;
+	__u32 len = b->len;
+	if (len == 0 || len > JCW_EXE_MATCH_LEN || !version_char(b->s[(len - 1) & NAME_MASK]))
+		return 1;
+	b->len = len - 1;
+	return 0;
+}
+
+static long name_step(__u32 k, void *ctx)
+{
+	struct name_buf *b = get_name_buf();
+	if (!b)
+		return 1;
+	__u32 len = b->len;
+	k &= JCW_CAPTURE_NAMES - 1;
+	__u32 nl = capture_name_len[k];
+	if (nl == 0 || nl > len || len > JCW_EXE_MATCH_LEN)
+		return 0;
+	__u32 start = len - nl;
+	if (start > 0 && b->s[(start - 1) & NAME_MASK] != '-')
+		return 0;
+	for (int j = 0; j < JCW_CAPTURE_NAME_LEN; j++) {
+		if (j >= nl)
+			break;
+		if (b->s[(start + j) & NAME_MASK] != capture_name[k][j])
+			return 0;
+	}
+	b->hit = 1;
+	return 1;
+}
+
+/* NAME, TRIPLET-NAME, each with an optional version (gcc-12, python3.11, x86_64-linux-gnu-gcc-12):
+ * trailing digits and dots are dropped, then one '-'; the loader normalises the names the same way.
+ * n: what bpf_probe_read_*_str returned for b->s (length with the NUL). */
+static __always_inline bool capture_match(struct name_buf *b, long n)
+{
+	if (n <= 1)
+		return false;
+	b->len = n - 1;
+	b->hit = 0;
+	bpf_loop(JCW_EXE_MATCH_LEN, strip_step, NULL, 0);
+	__u32 len = b->len;
+	if (len > 0 && len <= JCW_EXE_MATCH_LEN && b->s[(len - 1) & NAME_MASK] == '-')
+		b->len = len - 1;
+	bpf_loop(n_capture_names, name_step, NULL, 0);
+	return b->hit;
+}
+
+static __always_inline void capture_start(__u32 tgid, __u64 start_boot)
+{
+	struct jcw_capture c = {.start_boot = start_boot};
+	c.left[0] = capture_bytes[0];
+	c.left[1] = capture_bytes[1];
+	bpf_map_update_elem(&capture, &tgid, &c, BPF_ANY);
+}
+
+/* A process inherits its flag (with a fresh budget) at fork; a new image keeps it. Otherwise the
+ * comm (name passed to exec) or the mapped file's name decides. */
+static __always_inline void capture_on_exec(struct task_struct *task, __u32 tgid, __u64 start_boot,
+					    const unsigned char *exe_name)
+{
+	if (!capture_on())
+		return;
+	struct jcw_capture *cur = bpf_map_lookup_elem(&capture, &tgid);
+	if (cur && cur->start_boot == start_boot)
+		return;
+	struct name_buf *b = get_name_buf();
+	if (!b)
+		return;
+	bool hit = capture_match(b, bpf_core_read_str(b->s, JCW_COMM_LEN, &task->comm));
+	if (!hit && exe_name)
+		hit = capture_match(b, bpf_probe_read_kernel_str(b->s, JCW_EXE_MATCH_LEN, exe_name));
+	if (hit)
+		capture_start(tgid, start_boot);
+	else if (cur) /* a pid reused after a missed exit */
+		bpf_map_delete_elem(&capture, &tgid);
+}
+
+static __always_inline void capture_on_fork(__u32 ptgid, __u32 ctgid, __u64 child_start)
+{
+	if (!capture_on() || !bpf_map_lookup_elem(&capture, &ptgid))
+		return;
+	capture_start(ctgid, child_start);
+}
+
+static __always_inline void capture_on_exit(__u32 tgid, __u32 pid)
+{
+	if (!capture_on())
+		return;
+	struct jcw_capture *c = bpf_map_lookup_elem(&capture, &tgid);
+	if (!c)
+		return;
+	if (c->dropped[0] || c->dropped[1]) {
+		struct jcw_output_end_event *e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);
+		if (e) {
+			e->type = JCW_OUTPUT_END;
+			e->pid = pid;
+			e->ts_boot = bpf_ktime_get_boot_ns();
+			e->start_boot = c->start_boot;
+			e->tgid = tgid;
+			e->_pad = 0;
+			e->captured[0] = c->captured[0];
+			e->captured[1] = c->captured[1];
+			e->dropped[0] = c->dropped[0];
+			e->dropped[1] = c->dropped[1];
+			bpf_ringbuf_submit(e, rb_flags());
+		} else {
+			count_lost(JCW_OUTPUT_END);
+		}
+	}
+	bpf_map_delete_elem(&capture, &tgid);
+}
+
+static __always_inline struct jcw_output_event *get_out_scratch(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	return bpf_map_lookup_elem(&out_scratch, &cpu);
+}
+
+/* The flag of this thread group for fd, or NULL: the cheap path every write on the node takes. */
+static __always_inline struct jcw_capture *capture_of(__u64 fd, __u32 *idx)
+{
+	if (fd == 2)
+		*idx = 1;
+	else if (fd == 1)
+		*idx = 0;
+	else
+		return NULL;
+	if (!capture_bytes[*idx & 1])
+		return NULL;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	return bpf_map_lookup_elem(&capture, &tgid);
+}
+
+static __always_inline struct jcw_output_event *out_begin(__u64 fd, struct jcw_capture *c)
+{
+	struct jcw_output_event *ev = get_out_scratch();
+	if (!ev)
+		return NULL;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	ev->type = JCW_OUTPUT;
+	ev->fd = fd;
+	ev->ts_boot = bpf_ktime_get_boot_ns();
+	ev->start_boot = c->start_boot;
+	ev->pid = (__u32)pid_tgid;
+	ev->tgid = pid_tgid >> 32;
+	ev->count = 0;
+	ev->len = 0;
+	ev->_pad = 0;
+	return ev;
+}
+
+/* Budget bookkeeping and submission once data[] holds ev->len bytes of ev->count asked. */
+static __always_inline void out_end(struct jcw_output_event *ev, struct jcw_capture *c, __u32 idx)
+{
+	__u32 len = ev->len;
+	__u32 asked = ev->count;
+	idx &= 1;
+	if (len > c->left[idx])
+		len = c->left[idx];
+	c->left[idx] -= len;
+	c->captured[idx] += len;
+	if (asked > len)
+		__sync_fetch_and_add(&c->dropped[idx], asked - len);
+	if (len == 0)
+		return;
+	barrier_var(len);
+	if (bpf_ringbuf_output(&rb, ev, JCW_OUTPUT_HDR_SZ + (len & (2 * JCW_OUTPUT_MAX - 1)), rb_flags()))
+		count_lost(JCW_OUTPUT);
+}
+
+SEC("tp/syscalls/sys_enter_write")
+int enter_write(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 idx;
+	struct jcw_capture *c = capture_of(ctx->args[0], &idx);
+	if (!c)
+		return 0;
+	__u64 count = ctx->args[2];
+	__u32 asked = count > 0xffffffffULL ? 0xffffffff : count;
+	if (c->left[idx & 1] == 0) { /* over budget: count only */
+		__sync_fetch_and_add(&c->dropped[idx & 1], asked);
+		return 0;
+	}
+	struct jcw_output_event *ev = out_begin(ctx->args[0], c);
+	if (!ev)
+		return 0;
+	ev->count = asked;
+	__u32 n = asked;
+	if (n > c->left[idx & 1])
+		n = c->left[idx & 1];
+	if (n > JCW_OUTPUT_MAX)
+		n = JCW_OUTPUT_MAX;
+	if (n && bpf_probe_read_user(ev->data, ((n - 1) & (JCW_OUTPUT_MAX - 1)) + 1, (void *)ctx->args[1]))
+		n = 0;
+	ev->len = n;
+	out_end(ev, c, idx);
+	return 0;
+}
+
+struct iov_ctx {
+	__u64 iov;
+	__u64 cnt;
+};
+
+/* Cursor (len), bytes asked (count) and budget (left) live in the map value, as for the path walks. */
+static long iov_step(__u32 i, void *data)
+{
+	struct iov_ctx *x = data;
+	if (i >= x->cnt)
+		return 1;
+	struct iovec v;
+	if (bpf_probe_read_user(&v, sizeof(v), (void *)(x->iov + i * sizeof(v))))
+		return 1;
+	struct jcw_output_event *ev = get_out_scratch();
+	if (!ev)
+		return 1;
+	__u64 asked = (__u64)ev->count + v.iov_len;
+	ev->count = asked > 0xffffffffULL ? 0xffffffff : asked;
+	__u32 off = ev->len;
+	if (off >= JCW_OUTPUT_MAX)
+		return 0;
+	__u64 n = JCW_OUTPUT_MAX - off;
+	if (n > ev->left)
+		n = ev->left;
+	if (n > v.iov_len)
+		n = v.iov_len;
+	if (n == 0)
+		return 0;
+	barrier_var(off);
+	if (bpf_probe_read_user(&ev->data[off & (JCW_OUTPUT_MAX - 1)], ((n - 1) & (JCW_OUTPUT_MAX - 1)) + 1,
+				v.iov_base))
+		return 1;
+	ev->len = off + n;
+	ev->left -= n;
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_writev")
+int enter_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 idx;
+	struct jcw_capture *c = capture_of(ctx->args[0], &idx);
+	if (!c)
+		return 0;
+	struct jcw_output_event *ev = out_begin(ctx->args[0], c);
+	if (!ev)
+		return 0;
+	ev->left = c->left[idx & 1];
+	struct iov_ctx x = {.iov = ctx->args[1], .cnt = ctx->args[2]};
+	bpf_loop(JCW_IOV_MAX, iov_step, &x, 0);
+	out_end(ev, c, idx);
+	return 0;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -407,11 +722,12 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 
 	/* The image actually mapped (interpreter for scripts): inode/dev/name. */
 	struct file *exe = BPF_CORE_READ(mm, exe_file);
+	const unsigned char *exe_name = NULL;
 	if (exe) {
 		ev->ino = BPF_CORE_READ(exe, f_inode, i_ino);
 		ev->dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
-		n = bpf_probe_read_kernel_str(data_at(ev, off), JCW_EXE_NAME_MAX,
-					      BPF_CORE_READ(exe, f_path.dentry, d_name.name));
+		exe_name = BPF_CORE_READ(exe, f_path.dentry, d_name.name);
+		n = bpf_probe_read_kernel_str(data_at(ev, off), JCW_EXE_NAME_MAX, exe_name);
 		if (n > 0) {
 			ev->exe_name_len = n;
 			off += n;
@@ -419,6 +735,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	}
 	fill_paths(ev, task, off);
 	submit_exec(ev);
+	capture_on_exec(task, tgid, ev->start_boot, exe_name);
 	return 0;
 }
 
@@ -534,6 +851,7 @@ static __always_inline void emit_exit(struct task_struct *task)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32;
+	capture_on_exit(tgid, (__u32)pid_tgid);
 	if (bpf_map_lookup_elem(&skip_tgids, &tgid)) {
 		bpf_map_delete_elem(&skip_tgids, &tgid);
 		return;
@@ -603,6 +921,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		}
 		return 0;
 	}
+	capture_on_fork(ptgid, ctgid, BPF_CORE_READ(child, start_boottime));
 	char nodename[JCW_NODENAME_LEN];
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	if (!allowed(task, ptgid, nodename))

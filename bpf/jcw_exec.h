@@ -31,8 +31,19 @@ enum jcw_type {
 	JCW_EXEC_FAILED = 2,
 	JCW_EXIT = 3,
 	JCW_FORK = 4,
+	JCW_OUTPUT = 5,     /* bytes a flagged process wrote to fd 2 (or fd 1, opt-in) */
+	JCW_OUTPUT_END = 6, /* at exit of a flagged process whose capture was cut: what was dropped */
 };
-#define JCW_NTYPES 5 /* index 0 unused; lost[] and counters are indexed by type */
+#define JCW_NTYPES 7 /* index 0 unused; lost[] and counters are indexed by type */
+
+/* Output capture: processes flagged at exec by name (compilers, interpreters), and their
+ * descendants (flag inherited at fork), have what they write to fd 2 (fd 1 opt-in) copied,
+ * up to a byte budget per process and stream. */
+#define JCW_CAPTURE_NAMES 16
+#define JCW_CAPTURE_NAME_LEN 16
+#define JCW_OUTPUT_MAX 16384  /* bytes copied from one write/writev (power of two) */
+#define JCW_IOV_MAX 8         /* iovecs read from one writev */
+#define JCW_EXE_MATCH_LEN 64  /* tail of the exe name compared with the capture names */
 
 enum jcw_flags {
 	JCW_F_ARGV_TRUNC = 1 << 0,   /* argv longer than captured */
@@ -97,6 +108,40 @@ struct jcw_fork_event {
 	__u32 parent_tgid;
 	__u32 child_tgid;
 	char comm[JCW_COMM_LEN];
+};
+
+/* Map value: one per flagged thread group. Index 0 = stdout (fd 1), 1 = stderr (fd 2). */
+struct jcw_capture {
+	__u64 start_boot; /* group leader start_boottime: with tgid, the process identity */
+	__u32 left[2];    /* budget left, bytes */
+	__u64 captured[2];
+	__u64 dropped[2]; /* bytes written past the budget (or past JCW_OUTPUT_MAX in one write) */
+};
+
+struct jcw_output_event {
+	__u32 type;
+	__u32 fd;
+	__u64 ts_boot;
+	__u64 start_boot;
+	__u32 pid;
+	__u32 tgid;
+	__u32 count; /* bytes the write asked for (sum of the iovecs read for writev) */
+	__u32 len;   /* bytes of data[] used */
+	__u32 left;  /* producer's scratch (budget while reading iovecs); not for the consumer */
+	__u32 _pad;
+	char data[2 * JCW_OUTPUT_MAX]; /* masked offsets + one chunk stay in bounds */
+};
+#define JCW_OUTPUT_HDR_SZ __builtin_offsetof(struct jcw_output_event, data)
+
+struct jcw_output_end_event {
+	__u32 type;
+	__u32 pid;
+	__u64 ts_boot;
+	__u64 start_boot;
+	__u32 tgid;
+	__u32 _pad;
+	__u64 captured[2];
+	__u64 dropped[2];
 };
 
 #endif

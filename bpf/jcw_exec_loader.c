@@ -32,7 +32,7 @@
 #define MAX_CGROUP_IDS 1024
 #define EXIT_LOAD 2
 
-static const char *type_names[JCW_NTYPES] = {"", "exec", "exec_failed", "exit", "fork"};
+static const char *type_names[JCW_NTYPES] = {"", "exec", "exec_failed", "exit", "fork", "output", "output_end"};
 
 static struct {
 	__u32 self_pids[MAX_SELF_PIDS];
@@ -47,6 +47,9 @@ static struct {
 	int stats_ms;
 	bool verbose;
 	bool no_failed_exec;
+	__u32 capture_bytes[2]; /* [0] stdout, [1] stderr */
+	char capture_names[JCW_CAPTURE_NAMES][JCW_CAPTURE_NAME_LEN];
+	int n_capture_names;
 } opt = {.ringbuf_bytes = 8 << 20, .drain_ms = 100, .stats_ms = 5000};
 
 static volatile sig_atomic_t exiting;
@@ -251,9 +254,69 @@ static void handle_fork(const struct jcw_fork_event *e)
 	fputs("}\n", stdout);
 }
 
+/* Consecutive writes of one process to one fd (Python writes a traceback's carets a byte at a
+ * time, ld a word at a time) are printed as one line: the first write's header, data joined. */
+static struct {
+	struct jcw_output_event hdr; /* data[] unused */
+	__u32 writes;
+	__u64 count;
+	__u32 len;
+	char data[JCW_OUTPUT_MAX];
+} pend;
+
+static void flush_output(void)
+{
+	if (!pend.writes)
+		return;
+	const struct jcw_output_event *e = &pend.hdr;
+	fputs("{\"v\":1,\"type\":\"output\"", stdout);
+	out_time(e->ts_boot);
+	printf(",\"pid\":%u,\"tgid\":%u,\"fd\":%u,\"writes\":%u,\"count\":%llu", e->pid, e->tgid, e->fd,
+	       pend.writes, (unsigned long long)pend.count);
+	out_u64s("start_boot_ns", e->start_boot);
+	out_key("data");
+	out_str(pend.data, pend.len);
+	fputs("}\n", stdout);
+	pend.writes = 0;
+}
+
+static void handle_output(const struct jcw_output_event *e, size_t size)
+{
+	__u32 len = e->len;
+	if (JCW_OUTPUT_HDR_SZ + len > size || len > JCW_OUTPUT_MAX) {
+		fprintf(stderr, "jcw-exec: short output record (%zu)\n", size);
+		return;
+	}
+	if (pend.writes && (pend.hdr.tgid != e->tgid || pend.hdr.fd != e->fd ||
+			    pend.hdr.start_boot != e->start_boot || pend.len + len > JCW_OUTPUT_MAX))
+		flush_output();
+	if (!pend.writes) {
+		memcpy(&pend.hdr, e, JCW_OUTPUT_HDR_SZ);
+		pend.count = 0;
+		pend.len = 0;
+	}
+	memcpy(pend.data + pend.len, e->data, len);
+	pend.len += len;
+	pend.count += e->count;
+	pend.writes++;
+}
+
+static void handle_output_end(const struct jcw_output_end_event *e)
+{
+	fputs("{\"v\":1,\"type\":\"output_end\"", stdout);
+	out_time(e->ts_boot);
+	printf(",\"pid\":%u,\"tgid\":%u", e->pid, e->tgid);
+	out_u64s("start_boot_ns", e->start_boot);
+	printf(",\"stdout_bytes\":%llu,\"stdout_dropped\":%llu,\"stderr_bytes\":%llu,\"stderr_dropped\":%llu}\n",
+	       (unsigned long long)e->captured[0], (unsigned long long)e->dropped[0],
+	       (unsigned long long)e->captured[1], (unsigned long long)e->dropped[1]);
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	__u32 type = size >= 4 ? *(__u32 *)data : 0;
+	if (type != JCW_OUTPUT)
+		flush_output(); /* keep the kernel's order: a process's output before its exit */
 	switch (type) {
 	case JCW_EXEC:
 	case JCW_EXEC_FAILED:
@@ -270,6 +333,16 @@ static int on_event(void *ctx, void *data, size_t size)
 		if (size < sizeof(struct jcw_fork_event))
 			return 0;
 		handle_fork(data);
+		break;
+	case JCW_OUTPUT:
+		if (size < JCW_OUTPUT_HDR_SZ)
+			return 0;
+		handle_output(data, size);
+		break;
+	case JCW_OUTPUT_END:
+		if (size < sizeof(struct jcw_output_end_event))
+			return 0;
+		handle_output_end(data);
 		break;
 	default:
 		fprintf(stderr, "jcw-exec: unknown record type %u\n", type);
@@ -389,7 +462,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: jcw-exec [--self-pid N]... [--skip-descendants] [--hostname-prefix STR]...\n"
 	      "                [--cgroup-id N]... [--ringbuf-bytes N] [--drain-ms N] [--stats-ms N]\n"
-	      "                [--no-failed-exec] [--verbose]\n"
+	      "                [--no-failed-exec] [--capture-stderr-bytes N] [--capture-stdout-bytes N]\n"
+	      "                [--capture-name NAME]... [--verbose]\n"
 	      "Prints NDJSON events (exec, exec_failed, exit, fork, stats) on stdout.\n",
 	      f);
 }
@@ -417,6 +491,9 @@ static void parse_args(int argc, char **argv)
 		{"drain-ms", required_argument, 0, 'D'},
 		{"stats-ms", required_argument, 0, 's'},
 		{"no-failed-exec", no_argument, 0, 'n'},
+		{"capture-stderr-bytes", required_argument, 0, 'E'},
+		{"capture-stdout-bytes", required_argument, 0, 'O'},
+		{"capture-name", required_argument, 0, 'N'},
 		{"verbose", no_argument, 0, 'v'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
@@ -454,6 +531,27 @@ static void parse_args(int argc, char **argv)
 		case 'D': opt.drain_ms = num_arg("drain-ms", optarg); break;
 		case 's': opt.stats_ms = num_arg("stats-ms", optarg); break;
 		case 'n': opt.no_failed_exec = true; break;
+		case 'E': opt.capture_bytes[1] = num_arg("capture-stderr-bytes", optarg); break;
+		case 'O': opt.capture_bytes[0] = num_arg("capture-stdout-bytes", optarg); break;
+		case 'N': {
+			/* Normalised as the kernel compares: trailing version digits/dots, then one '-', dropped. */
+			size_t l = strlen(optarg);
+			while (l > 0 && ((optarg[l - 1] >= '0' && optarg[l - 1] <= '9') || optarg[l - 1] == '.'))
+				l--;
+			if (l > 0 && optarg[l - 1] == '-')
+				l--;
+			if (opt.n_capture_names >= JCW_CAPTURE_NAMES || l == 0 || l >= JCW_CAPTURE_NAME_LEN) {
+				fprintf(stderr, "jcw-exec: at most %d --capture-name of 1..%d bytes (without a version)\n",
+					JCW_CAPTURE_NAMES, JCW_CAPTURE_NAME_LEN - 1);
+				exit(1);
+			}
+			for (int i = 0; i < opt.n_capture_names; i++)
+				if (strlen(opt.capture_names[i]) == l && !memcmp(opt.capture_names[i], optarg, l))
+					goto dup;
+			memcpy(opt.capture_names[opt.n_capture_names++], optarg, l);
+		dup:
+			break;
+		}
 		case 'v': opt.verbose = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(1);
@@ -508,6 +606,21 @@ int main(int argc, char **argv)
 	skel->rodata->wakeup_bytes = opt.ringbuf_bytes / 4 < 256 * 1024 ? opt.ringbuf_bytes / 4 : 256 * 1024;
 	bpf_map__set_max_entries(skel->maps.rb, opt.ringbuf_bytes);
 	bpf_map__set_max_entries(skel->maps.scratch, ncpus > 0 ? ncpus : 1);
+	bpf_map__set_max_entries(skel->maps.out_scratch, ncpus > 0 ? ncpus : 1);
+	bool capture = (opt.capture_bytes[0] || opt.capture_bytes[1]) && opt.n_capture_names > 0;
+	if (capture) {
+		skel->rodata->capture_bytes[0] = opt.capture_bytes[0];
+		skel->rodata->capture_bytes[1] = opt.capture_bytes[1];
+		skel->rodata->n_capture_names = opt.n_capture_names;
+		for (int i = 0; i < opt.n_capture_names; i++) {
+			size_t l = strlen(opt.capture_names[i]);
+			memcpy((char *)skel->rodata->capture_name[i], opt.capture_names[i], l);
+			skel->rodata->capture_name_len[i] = l;
+		}
+	} else { /* no write hooks at all: zero cost on the node's writes */
+		bpf_program__set_autoload(skel->progs.enter_write, false);
+		bpf_program__set_autoload(skel->progs.enter_writev, false);
+	}
 	if (opt.no_failed_exec) {
 		bpf_program__set_autoload(skel->progs.enter_execve, false);
 		bpf_program__set_autoload(skel->progs.enter_execveat, false);
@@ -539,11 +652,15 @@ int main(int argc, char **argv)
 		{"sys_exit_execve", skel->progs.exit_execve, false},
 		{"sys_enter_execveat", skel->progs.enter_execveat, false},
 		{"sys_exit_execveat", skel->progs.exit_execveat, false},
+		{"sys_enter_write", skel->progs.enter_write, false},
+		{"sys_enter_writev", skel->progs.enter_writev, false},
 	};
 	const int nslots = sizeof(slots) / sizeof(slots[0]);
 	for (int i = 0; i < nslots; i++) {
 		struct prog_slot *s = &slots[i];
-		if (opt.no_failed_exec && i >= 4)
+		if (opt.no_failed_exec && i >= 4 && i < 8)
+			continue;
+		if (i >= 8 && !capture)
 			continue;
 		if (i == 2 && slots[1].attached)
 			continue; /* btf exit only as a fallback */
@@ -595,6 +712,13 @@ int main(int argc, char **argv)
 	fputs("],\"cgroup_ids\":[", stdout);
 	for (int i = 0; i < opt.n_cgroup_ids; i++)
 		printf("%s\"%llu\"", i ? "," : "", (unsigned long long)opt.cgroup_ids[i]);
+	printf("]},\"capture\":{\"stderr_bytes\":%u,\"stdout_bytes\":%u,\"names\":[",
+	       capture ? opt.capture_bytes[1] : 0, capture ? opt.capture_bytes[0] : 0);
+	for (int i = 0; capture && i < opt.n_capture_names; i++) {
+		if (i)
+			putchar_unlocked(',');
+		out_cstr(opt.capture_names[i], JCW_CAPTURE_NAME_LEN);
+	}
 	fputs("]}}\n", stdout);
 	fflush(stdout);
 
@@ -610,6 +734,7 @@ int main(int argc, char **argv)
 		}
 		/* Records submitted with BPF_RB_NO_WAKEUP never wake epoll. */
 		ring_buffer__consume(rb);
+		flush_output();
 		refresh_offset();
 		if (opt.stats_ms > 0 && now_boot_ns() >= next_stats) {
 			print_stats(lost_fd);
@@ -624,6 +749,7 @@ int main(int argc, char **argv)
 	}
 	if (!ferror(stdout)) { /* final drain and counters on a clean stop */
 		ring_buffer__consume(rb);
+		flush_output();
 		print_stats(lost_fd);
 		fflush(stdout);
 	}

@@ -2,11 +2,13 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { Agent } from '../core/agent.ts';
+import { exportCommand, reportCommand, RESEARCH_USAGE } from './research.ts';
 
 const USAGE = `usage: jcode-watcher run [--config FILE] [--workspaces DIR] [--output DIR] [--http-port N]
 
   run     watch student workspaces and export what students do as OpenTelemetry data
           (OTLP JSON lines under --output; OTLP/gRPC too when OTEL_EXPORTER_OTLP_ENDPOINT or otlp.endpoint is set)
+${RESEARCH_USAGE}
 
 Configuration keys and defaults: docs/config.md`;
 
@@ -76,6 +78,12 @@ async function main(): Promise<void> {
   switch (command) {
     case 'run':
       code = await run(rest);
+      break;
+    case 'export':
+      code = await exportCommand(rest);
+      break;
+    case 'report':
+      code = await reportCommand(rest);
       break;
     case undefined:
     case '-h':

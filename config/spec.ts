@@ -59,6 +59,8 @@ export const CONFIG_SPEC = {
       records: { kind: 'bool', default: true, doc: 'Also emit the raw `jcode.process.exec`, `.exec_failed` and `.exit` log records (the spans are always emitted).' },
       pod_workspace_paths: { kind: 'strings', default: ['/home', '/workspace', '/workspaces', '/project', '/config/workspace'], doc: 'Inside a student pod (attributed by host name), executables under these paths are the student\'s own programs (`run` spans).' },
       max_processes: { kind: 'int', default: 65536, min: 16, max: 10000000, doc: 'Most processes tracked at once (for exits and the process tree); beyond it the oldest are dropped and counted.' },
+      stderr_max_bytes: { kind: 'int', default: 16384, min: 0, max: 1048576, doc: 'Bytes of stderr copied in the kernel per compiler, interpreter or build-tool process and each of its descendants (cc1, as, ld…); what is written past it is counted, not copied. Parsed into `jcode.diagnostic` span events. 0 turns stderr capture off.' },
+      stdout_max_bytes: { kind: 'int', default: 0, min: 0, max: 1048576, doc: 'Opt-in (privacy): bytes of stdout copied per such process (a Python program\'s printed output, `make run`). 0 (default): stdout is never captured.' },
     },
   },
   snapshots: {
@@ -98,10 +100,29 @@ export const CONFIG_SPEC = {
       port: { kind: 'int', default: 9464, min: 0, max: 65535, doc: 'Port for `/healthz`, `/readyz`, `/metrics` (0 picks a free one). `--http-port` overrides it.' },
     },
   },
+  jupyter: {
+    doc: 'The OTLP/HTTP receiver for Jupyter cell spans (`POST /v1/traces` on the HTTP endpoint, OTLP JSON), sent by the `jcode_jupyter` IPython extension in student kernels. Pods reach it at the node\'s IP: set `http.host` to `0.0.0.0` (or the node IP) and expose the port (README, "Jupyter notebooks").',
+    keys: {
+      enabled: { kind: 'bool', default: true, doc: 'Accept `jcode.jupyter.cell` spans at `POST /v1/traces` and forward them through the exporters.' },
+      max_request_bytes: { kind: 'int', default: 1048576, min: 1024, max: 67108864, doc: 'Largest request body accepted; larger requests get 413 and are counted.' },
+    },
+  },
   node: {
     doc: 'Identity of the node the agent runs on.',
     keys: {
       name: { kind: 'string', default: null, nullable: true, doc: 'Kubernetes node name (`k8s.node.name`). Default: $NODE_NAME, else the host name.' },
+    },
+  },
+  privacy: {
+    doc: 'Pseudonymous student IDs and redaction, applied in the agent before anything is written or sent (see docs/data-inventory.md).',
+    keys: {
+      pseudonymize: { kind: 'bool', default: false, doc: 'Replace every student ID with its keyed pseudonym `s_` + 16 hex digits of HMAC-SHA256(key, ID): in `edu.student.id` and wherever the ID appears as a whole token in other attribute values (workspace paths in cwd and argv, pod and host names). The same key gives the same pseudonym on every node. Without a key the agent does not start.' },
+      key_env: { kind: 'string', default: 'JCODE_PSEUDONYM_KEY', doc: 'Environment variable holding the pseudonym key (at least 16 bytes; trailing newlines are ignored).' },
+      key_file: { kind: 'string', default: null, nullable: true, doc: 'File holding the pseudonym key, e.g. a Kubernetes Secret mounted as a volume; wins over `key_env` when set.' },
+      send_real_id: { kind: 'bool', default: false, doc: 'With `pseudonymize`: also send the real ID as `edu.student.real_id`, for a Collector route allowed to see it (the shipped Collector config gives it to the Analytics API route only and removes it everywhere else).' },
+      scrub_content: { kind: 'bool', default: false, doc: 'With `pseudonymize`: also replace the real ID inside file contents (save bodies and diffs), e.g. a name/ID header. The hashes stay those of the saved content.' },
+      redact: { kind: 'bool', default: true, doc: 'Redact secrets in argv, diagnostics and span events with the built-in patterns (token formats such as `ghp_…` and `AKIA…`, `user:pass@` in URLs, bearer tokens and Authorization headers, `--password=x` and `NAME=x` for password/secret/token/key names, `--password x`, `sshpass -p x`, `curl -u user:x`).' },
+      redact_patterns: { kind: 'strings', default: [], doc: 'Extra regular expressions (JavaScript syntax) redacted in argv, diagnostics and span events; each match becomes `[REDACTED]`.' },
     },
   },
   log: {

@@ -10,12 +10,14 @@ import { SnapshotProcessor } from '../processors/snapshot/processor.ts';
 import { SnapshotStore } from '../processors/snapshot/store.ts';
 import { Attributor } from '../processors/attribution/attributor.ts';
 import { PodDirectory } from '../processors/attribution/pods.ts';
+import { Privacy } from '../processors/redact/privacy.ts';
 import { TraceSink } from '../processors/correlate/sink.ts';
 import { ProcessRecords } from '../processors/process/records.ts';
 import { ProcessTracker } from '../processors/process/tracker.ts';
 import { ExecReceiver } from '../receiver/exec/receiver.ts';
 import { WorkspaceLayout } from '../receiver/files/layout.ts';
 import { FileReceiver } from '../receiver/files/receiver.ts';
+import { JupyterReceiver, TRACES_PATH } from '../receiver/jupyter/receiver.ts';
 import { METRICS } from '../telemetry/schema.ts';
 import type { Host } from './component.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -33,6 +35,7 @@ export class Agent {
   readonly exporter: OtelExporter;
   readonly snapshots: SnapshotProcessor;
   readonly files: FileReceiver;
+  readonly jupyter: JupyterReceiver | undefined;
   private readonly store: SnapshotStore;
   exec: ExecReceiver | undefined;
   private tracker: ProcessTracker | undefined;
@@ -54,6 +57,7 @@ export class Agent {
       outputDir: c.output.dir, files: c.output.files, console: c.output.console, otlpEndpoint: c.otlp.endpoint,
       metricsIntervalS: c.output.metrics_interval_s, nodeName: c.node.name,
       spoolDir: c.otlp.spool_dir ?? path.join(c.output.dir, 'spool'), spoolMaxBytes: c.otlp.spool_max_bytes,
+      privacy: Privacy.fromConfig(c.privacy, this.metrics),
     });
     const store = new SnapshotStore(c.snapshots.dir ?? path.join(c.output.dir, 'snapshots'));
     this.store = store;
@@ -63,6 +67,14 @@ export class Agent {
       this.exporter,
       () => this.exporter.forceFlush(),
     );
+    if (c.jupyter.enabled) {
+      const jupyter = new JupyterReceiver(
+        { maxRequestBytes: c.jupyter.max_request_bytes, workspacesRoot: c.workspaces.root, layout: c.workspaces.layout, hostnamePattern: c.exec.hostname_pattern },
+        (span) => this.exporter.exportSpan(span),
+      );
+      this.http.handlePost(TRACES_PATH, (req, res) => jupyter.handle(req, res));
+      this.jupyter = jupyter;
+    }
     this.files = new FileReceiver(
       {
         root: c.workspaces.root, layout: c.workspaces.layout, watcher: c.files.watcher, extensions: c.files.extensions,
@@ -79,6 +91,7 @@ export class Agent {
     await this.http.start(this.host);
     await this.exporter.start(this.host);
     await this.snapshots.start(this.host);
+    await this.jupyter?.start(this.host);
     try {
       await this.files.start(this.host);
     } catch (err) {
@@ -109,9 +122,14 @@ export class Agent {
     const sinks = [...(c.exec.records ? [new ProcessRecords(this.exporter)] : []), this.traces];
     const tracker = new ProcessTracker(this.host, attributor, c.exec.report === 'all', c.exec.max_processes, sinks);
     this.tracker = tracker;
+    const traces = this.traces;
     return new ExecReceiver(
-      { loader: c.exec.loader, ringbufBytes: c.exec.ringbuf_bytes, drainMs: c.exec.drain_ms, hostnamePrefixes: c.exec.kernel_hostname_prefixes },
-      (ev) => tracker.handle(ev),
+      {
+        loader: c.exec.loader, ringbufBytes: c.exec.ringbuf_bytes, drainMs: c.exec.drain_ms, hostnamePrefixes: c.exec.kernel_hostname_prefixes,
+        stderrMaxBytes: c.exec.stderr_max_bytes, stdoutMaxBytes: c.exec.stdout_max_bytes,
+      },
+      // Captured output only feeds spans: the correlator keeps it for processes it follows (students').
+      (ev) => (ev.type === 'output' || ev.type === 'output_end' ? traces.output(ev) : tracker.handle(ev)),
     );
   }
 
@@ -131,6 +149,7 @@ export class Agent {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.http.setReady(false);
+      await this.jupyter?.shutdown();
       await this.exec?.shutdown();
       this.tracker?.flush();
       this.traces?.shutdown();

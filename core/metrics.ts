@@ -26,7 +26,7 @@ function escapeLabel(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
-function formatValue(v: number): string {
+export function formatValue(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';
@@ -127,7 +127,7 @@ function emptySeries(def: MetricDef): Series {
   return def.type === 'histogram' ? { labels: {}, value: 0, buckets: (def.buckets ?? []).map(() => 0), sum: 0, count: 0 } : { labels: {}, value: 0 };
 }
 
-function fmtLabels(labels: Labels): string {
+export function fmtLabels(labels: Labels): string {
   const keys = Object.keys(labels);
   if (keys.length === 0) return '';
   return `{${keys.map((k) => `${k}="${escapeLabel(labels[k]!)}"`).join(',')}}`;

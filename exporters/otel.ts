@@ -18,6 +18,7 @@ import { countExports } from './counting.ts';
 import { fileLogExporter, fileMetricExporter, fileSpanExporter } from './file.ts';
 import { RegistryProducer } from './metrics-producer.ts';
 import { spooledOtlpExporters } from './spool/otlp.ts';
+import type { Privacy } from '../processors/redact/privacy.ts';
 import { toReadableSpan } from './spans.ts';
 
 const MAX_POD_RESOURCES = 4096;
@@ -41,6 +42,8 @@ export interface OtelExporterConfig {
   /** Disk spool in front of OTLP/gRPC (batches wait here while the Collector is unreachable). */
   spoolDir: string;
   spoolMaxBytes: number;
+  /** Pseudonymisation and redaction, applied to every record and span before any processor sees it. */
+  privacy?: Privacy;
 }
 
 /** Whether OTLP export is on: an endpoint in the config, or any of the standard endpoint variables. */
@@ -137,6 +140,7 @@ export class OtelExporter implements Component, Consumer<EventRecord> {
 
   /** Hand a finished span to every span processor (batching, files, OTLP). */
   exportSpan(rec: SpanRecord): void {
+    if (this.cfg.privacy) rec = this.cfg.privacy.span(rec);
     const span = toReadableSpan(rec, this.resourceFor(rec.resource));
     for (const p of this.spanProcessors) p.onEnd(span);
   }
@@ -157,6 +161,7 @@ export class OtelExporter implements Component, Consumer<EventRecord> {
   }
 
   consume(rec: EventRecord): void {
+    if (this.cfg.privacy) rec = this.cfg.privacy.record(rec);
     this.loggerFor(rec.resource)?.emit({
       eventName: rec.event.name,
       timestamp: rec.timestampMs,

@@ -1,5 +1,6 @@
 // The agent's HTTP endpoint: /healthz (process alive), /readyz (200 only once every receiver started),
-// /metrics (Prometheus text). Bound to 127.0.0.1 unless configured otherwise.
+// /metrics (Prometheus text), and POST routes receivers register (the OTLP/HTTP `/v1/traces`). Bound to
+// 127.0.0.1 unless configured otherwise.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Component, Host } from '../core/component.ts';
@@ -13,8 +14,14 @@ export interface HttpConfig {
 export class HttpServer implements Component {
   private server: http.Server | undefined;
   private ready = false;
+  private readonly posts = new Map<string, http.RequestListener>();
 
   constructor(private readonly cfg: HttpConfig) {}
+
+  /** Serve `POST path` with this handler (register before start). */
+  handlePost(path: string, handler: http.RequestListener): void {
+    this.posts.set(path, handler);
+  }
 
   setReady(ready: boolean): void {
     this.ready = ready;
@@ -26,9 +33,14 @@ export class HttpServer implements Component {
 
   async start(host: Host): Promise<void> {
     this.server = http.createServer((req, res) => {
-      const url = (req.url ?? '/').split('?')[0];
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      const url = (req.url ?? '/').split('?')[0]!;
+      const post = this.posts.get(url);
+      if (post && req.method === 'POST') {
+        post(req, res);
+        return;
+      }
+      if (post || (req.method !== 'GET' && req.method !== 'HEAD')) {
+        res.writeHead(405, { allow: post ? 'POST' : 'GET, HEAD' }).end();
         return;
       }
       switch (url) {
@@ -53,7 +65,7 @@ export class HttpServer implements Component {
         resolve();
       });
     });
-    host.log.info('http endpoint listening', { address: `${this.cfg.host}:${this.port}`, paths: ['/healthz', '/readyz', '/metrics'] });
+    host.log.info('http endpoint listening', { address: `${this.cfg.host}:${this.port}`, paths: ['/healthz', '/readyz', '/metrics', ...this.posts.keys()] });
   }
 
   async shutdown(): Promise<void> {

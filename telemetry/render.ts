@@ -1,5 +1,5 @@
 // docs/telemetry.md, generated from telemetry/schema.ts.
-import { ATTR, EVENTS, METRICS, SPANS, type AttributeDef } from './schema.ts';
+import { ATTR, COLLECTOR_METRICS, EVENTS, METRICS, SPANS, type AttributeDef } from './schema.ts';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
@@ -33,6 +33,8 @@ export function renderTelemetryDoc(): string {
     const labels = Object.entries(m.labels).map(([k, v]) => `\`${k}\`: ${v.join(', ')}`).join('; ') || (m === METRICS.BUILD_INFO ? '`version`, `nodejs`' : '–');
     out.push(`| \`${m.name}\` | ${m.type} | ${cell(labels)} | ${cell(m.help)} |`);
   }
+  out.push('', '## Metrics from the Collector (Prometheus, from `otel-collector-config.yaml`)', '', 'Span metrics come from the `span_metrics` connector (prometheus exporter, :8889); `otelcol_*` from the Collector\'s own telemetry (:8888). The chart\'s alerts and dashboard use only these and the agent metrics above.', '', '| name | type | source | labels | meaning |', '|---|---|---|---|---|');
+  for (const m of Object.values(COLLECTOR_METRICS)) out.push(`| \`${m.name}\` | ${m.type} | ${m.source} | ${cell(m.labels)} | ${cell(m.help)} |`);
   out.push('');
   return out.join('\n');
 }

@@ -29,7 +29,8 @@ export const ATTR = {
   // Student context, on every record so saves and runs of one student join.
   EDU_COURSE: attr('edu.course', 'string', 'record', 'Course code from the workspace layout, e.g. `os`.'),
   EDU_SECTION: attr('edu.section', 'string', 'record', 'Course section, e.g. `1`.'),
-  EDU_STUDENT_ID: attr('edu.student.id', 'string', 'record', 'Student identifier (or its pseudonym when pseudonymisation is on).'),
+  EDU_STUDENT_ID: attr('edu.student.id', 'string', 'record', 'Student identifier, or its keyed pseudonym `s_` + 16 hex digits of HMAC-SHA256(key, ID) when `privacy.pseudonymize` is on (docs/data-inventory.md).'),
+  EDU_STUDENT_REAL_ID: attr('edu.student.real_id', 'string', 'record', 'Only with `privacy.pseudonymize` and `privacy.send_real_id`: the real student ID next to the pseudonym, for a Collector route allowed to see it; the shipped Collector config removes it from every other route.'),
   EDU_ASSIGNMENT: attr('edu.assignment', 'string', 'record', 'Assignment directory; absent for files outside any assignment directory.'),
 
   // File records.
@@ -50,6 +51,11 @@ export const ATTR = {
   JCODE_FILE_DETECTED_BY: attr('jcode.file.detected_by', 'string', 'record', '`watch` (a file-system event) or `scan` (the reconciliation scan found it).'),
   JCODE_FILE_OLD_PATH: attr('jcode.file.old_path', 'string', 'record', 'For `jcode.file.rename`: the path before the rename.'),
   JCODE_FILE_VERSION: attr('jcode.file.version', 'int', 'record', 'Per-file save counter kept in the snapshot store (1 for the first save).'),
+  // Notebook saves (`.ipynb`): the diff and line counts are over the code cells only (see docs/telemetry.md).
+  JCODE_NOTEBOOK_CELL_COUNT: attr('jcode.notebook.cell_count', 'int', 'record', 'On `.ipynb` saves: number of cells of every kind (code, markdown, raw).'),
+  JCODE_NOTEBOOK_CELL_OUTCOMES: attr('jcode.notebook.cell_outcomes', 'string[]', 'record', 'On `.ipynb` saves: one value per code cell, in order: `error` (an error output), `display` (display data), `stream` (printed output), `ok` (ran: a result or no output), `empty` (no code), `not run` (code, never executed).'),
+  JCODE_NOTEBOOK_INVALID: attr('jcode.notebook.invalid', 'boolean', 'record', 'On `.ipynb` saves that are not a readable nbformat 4 notebook (bad JSON, wrong shape): true, with `jcode.notebook.error`; the diff is then of the raw text.'),
+  JCODE_NOTEBOOK_ERROR: attr('jcode.notebook.error', 'string', 'record', 'Why the notebook could not be read (at most 200 characters).'),
 
   // Pod of a process (resource of exec records and spans).
   K8S_POD_NAME: attr('k8s.pod.name', 'string', 'resource', 'Pod name: from /var/log/pods on the node, else the UTS host name.'),
@@ -90,7 +96,37 @@ export const ATTR = {
   JCODE_COMPILE_OUTPUT: attr('jcode.compile.output', 'string', 'record', 'Output file of the compile, as given (`a.out` when linking without `-o`).'),
   JCODE_BUILD_OUTPUTS: attr('jcode.build.outputs', 'string[]', 'record', 'On the root span of a build (make, cmake): executables its compilers produced, as absolute paths (at most 64).'),
   JCODE_PYTHON_MODE: attr('jcode.python.mode', 'string', 'record', 'On interpreter spans run as `python3 -m module` or `python3 -c code`: `module` or `command`.'),
-  JCODE_ATTRIBUTION: attr('jcode.attribution', 'string', 'record', 'How the student was found: `hostname` (pod host name pattern), `cwd` or `argv` (a path under the workspaces root).'),
+  JCODE_ATTRIBUTION: attr('jcode.attribution', 'string', 'record', 'How the student was found: `hostname` (pod host name pattern), `cwd` or `argv` (a path under the workspaces root); on Jupyter cell spans also `kernel` (the kernel\'s `JCODE_*` environment) or `path` (the notebook path under the workspaces root).'),
+  // Jupyter cell spans (sent by the jcode_jupyter IPython extension, validated by the agent).
+  JCODE_JUPYTER_EXECUTION_COUNT: attr('jcode.jupyter.execution_count', 'int', 'record', 'The cell\'s execution count (`In [n]`).'),
+  JCODE_JUPYTER_CELL_ID: attr('jcode.jupyter.cell.id', 'string', 'record', 'The cell\'s nbformat id, when the front end sends it (joins the cell with its notebook).'),
+  JCODE_JUPYTER_CELL_SHA256: attr('jcode.jupyter.cell.sha256', 'string', 'record', 'Hex SHA-256 of the cell\'s code as executed (the code itself is not sent).'),
+  JCODE_JUPYTER_CELL_SIZE: attr('jcode.jupyter.cell.size', 'int', 'record', 'Size of the cell\'s code in bytes (UTF-8).'),
+  JCODE_JUPYTER_CELL_LINES: attr('jcode.jupyter.cell.lines', 'int', 'record', 'Lines of code in the cell.'),
+  JCODE_JUPYTER_SESSION_ID: attr('jcode.jupyter.session.id', 'string', 'record', 'Random id of the kernel session: the cells of one kernel run share it.'),
+  JCODE_JUPYTER_NOTEBOOK_PATH: attr('jcode.jupyter.notebook_path', 'string', 'record', 'The notebook\'s path as the kernel sees it (from the front end; absent when it does not say).'),
+  EXCEPTION_TYPE: attr('exception.type', 'string', 'record', 'On the `exception` event of a failed cell: the exception class (`ZeroDivisionError`).'),
+  EXCEPTION_MESSAGE: attr('exception.message', 'string', 'record', 'On the `exception` event of a failed cell: the exception message (at most 1,024 characters).'),
+  // Compiler and interpreter diagnostics (captured stderr), on compile, build, interpret and run spans.
+  JCODE_PROCESS_SIGNAL_DESCRIPTION: attr('jcode.process.signal.description', 'string', 'record', 'On spans of processes killed by a signal: what the signal usually means for a student program (SIGSEGV: invalid memory access, e.g. a null or dangling pointer or an out-of-bounds index; SIGFPE: division by zero or another arithmetic error; SIGABRT: an assertion failed or abort() was called; SIGKILL: killed, e.g. a time or memory limit).'),
+  JCODE_PROCESS_STDERR: attr('jcode.process.stderr', 'string', 'record', 'What the process and its children (cc1, as, collect2, ld…) wrote to stderr, ANSI colour codes stripped; at most `exec.stderr_max_bytes` per process and 16 KiB per span (see `jcode.process.stderr_truncated`). Only for compilers, interpreters, build tools and their descendants.'),
+  JCODE_PROCESS_STDERR_TRUNCATED: attr('jcode.process.stderr_truncated', 'boolean', 'record', 'True when stderr was longer than what was kept (the per-process budget in the kernel or the per-span cap).'),
+  JCODE_PROCESS_STDERR_DROPPED: attr('jcode.process.stderr_dropped_bytes', 'int', 'record', 'Bytes written to stderr past the per-process budget (counted in the kernel, not captured).'),
+  JCODE_PROCESS_STDOUT: attr('jcode.process.stdout', 'string', 'record', 'Only when `exec.stdout_max_bytes` > 0 (off by default, for privacy): what the process wrote to stdout, bounded like stderr.'),
+  JCODE_PROCESS_STDOUT_TRUNCATED: attr('jcode.process.stdout_truncated', 'boolean', 'record', 'True when stdout (opt-in) was longer than what was kept.'),
+  JCODE_DIAGNOSTIC_ERROR_COUNT: attr('jcode.diagnostic.error_count', 'int', 'record', 'On spans with captured stderr: diagnostics of severity `error` or `fatal` (each a `jcode.diagnostic` span event; compiler, linker and Python errors).'),
+  JCODE_DIAGNOSTIC_WARNING_COUNT: attr('jcode.diagnostic.warning_count', 'int', 'record', 'On spans with captured stderr: diagnostics of severity `warning`.'),
+  JCODE_DIAGNOSTIC_NOTE_COUNT: attr('jcode.diagnostic.note_count', 'int', 'record', 'On spans with captured stderr: diagnostics of severity `note`.'),
+  JCODE_DIAGNOSTIC_SEVERITY: attr('jcode.diagnostic.severity', 'string', 'record', 'On `jcode.diagnostic` span events: `fatal`, `error`, `warning` or `note` (a Python exception and a linker error are `error`).'),
+  JCODE_DIAGNOSTIC_MESSAGE: attr('jcode.diagnostic.message', 'string', 'record', 'On `jcode.diagnostic` span events: the message (`‘x’ undeclared (first use in this function)`, `name \'y\' is not defined`), without location, severity or flag.'),
+  JCODE_DIAGNOSTIC_FILE: attr('jcode.diagnostic.file', 'string', 'record', 'On `jcode.diagnostic` span events: the file the diagnostic points at, as the tool printed it.'),
+  JCODE_DIAGNOSTIC_LINE: attr('jcode.diagnostic.line', 'int', 'record', 'On `jcode.diagnostic` span events: 1-based line (for a Python traceback: of the innermost frame).'),
+  JCODE_DIAGNOSTIC_COLUMN: attr('jcode.diagnostic.column', 'int', 'record', 'On `jcode.diagnostic` span events: 1-based column, when the tool gives one.'),
+  JCODE_DIAGNOSTIC_ERROR_TYPE: attr('jcode.diagnostic.error_type', 'string', 'record', 'On `jcode.diagnostic` span events: the Python exception class (`NameError`, `IndentationError`), or for linker errors `undefined_reference`, `multiple_definition`, `library_not_found`.'),
+  JCODE_DIAGNOSTIC_FLAG: attr('jcode.diagnostic.flag', 'string', 'record', 'On `jcode.diagnostic` span events: the warning option the compiler names (`-Wunused-variable`; `-Werror=x` is given as `-Wx`).'),
+  JCODE_DIAGNOSTIC_TOOL: attr('jcode.diagnostic.tool', 'string', 'record', 'On `jcode.diagnostic` span events: which format it was read as: `compiler` (gcc/clang `file:line:col: severity:`), `linker` (ld), `driver` (`gcc: error:`, `collect2: error:`, `clang: error:`), `python`.'),
+  JCODE_DIAGNOSTIC_FUNCTION: attr('jcode.diagnostic.function', 'string', 'record', 'On `jcode.diagnostic` span events: the enclosing function (gcc `In function ‘main’`, the linker\'s `in function`, the innermost Python frame).'),
+  JCODE_DIAGNOSTIC_RAW: attr('jcode.diagnostic.raw', 'string', 'record', 'On `jcode.diagnostic` span events: the diagnostic\'s full text as printed (source excerpt, caret, the whole traceback), ANSI-stripped, at most 2 KiB.'),
 } as const satisfies Record<string, AttributeDef>;
 
 export type AttrName = (typeof ATTR)[keyof typeof ATTR]['name'];
@@ -117,6 +153,7 @@ export const EVENTS = {
       ATTR.JCODE_FILE_DIFF, ATTR.JCODE_FILE_DIFF_TRUNCATED, ATTR.JCODE_FILE_LINES_ADDED,
       ATTR.JCODE_FILE_LINES_REMOVED, ATTR.JCODE_FILE_TRUNCATED, ATTR.JCODE_FILE_BINARY,
       ATTR.JCODE_FILE_SYMLINK, ATTR.FILE_SYMLINK_TARGET, ATTR.JCODE_FILE_VERSION,
+      ATTR.JCODE_NOTEBOOK_CELL_COUNT, ATTR.JCODE_NOTEBOOK_CELL_OUTCOMES, ATTR.JCODE_NOTEBOOK_INVALID, ATTR.JCODE_NOTEBOOK_ERROR,
     ],
   },
   FILE_DELETE: {
@@ -172,7 +209,9 @@ export const SPANS: readonly SpanDef[] = [
   { kind: 'build', name: '`make`, `cmake`, `ninja`', description: 'A build; its compiles are children, and runs of its outputs join it.' },
   { kind: 'interpret', name: '`python3` (shims and `#!/usr/bin/env python3` collapse onto the real interpreter)', description: 'An interpreter run: a trace of its own (a child when a build tool started it).' },
   { kind: 'run', name: '`run`', description: 'A program inside the student workspace: a child of the compile that produced it (joined by inode and device), else its own trace with `jcode.run.compile_seen=false`. A failed exec is a zero-length `run` span with `jcode.exec.failed=true`.' },
-  { kind: 'toolchain', name: '`cc1`, `cc1plus`, `as`, `collect2`, `ld`', description: 'Children of their compiler span, never roots.' },
+  { kind: 'toolchain', name: '`cc1`, `cc1plus`, `as`, `collect2`, `ld`', description: 'Children of their compiler span, never roots. What they write to stderr is reported on the compiler span.' },
+  { kind: 'diagnostics', name: 'span events `jcode.diagnostic`', description: 'On compile, build, interpret and run spans whose process tree wrote to stderr (captured in the kernel, `exec.stderr_max_bytes`): one event per gcc/g++/clang diagnostic (`file:line:col: error\|warning\|note: message [-Wflag]`, with its source excerpt and "In function" context), linker error (`undefined reference to`), driver error and Python traceback (incl. SyntaxError/IndentationError), at the time it was written, with `jcode.diagnostic.*`; counts per severity and the stripped text (`jcode.process.stderr`) on the span. A span killed by a signal carries `jcode.process.signal.description`. In Jaeger the events show as the span\'s logs.' },
+  { kind: 'jupyter', name: '`jcode.jupyter.cell`', description: 'One notebook cell execution, sent by the jcode_jupyter IPython extension to the agent\'s `POST /v1/traces` and forwarded through its exporters: a trace of its own; status ERROR with `error.type` and an `exception` event (`exception.type`, `exception.message`) when the cell raised; `jcode.jupyter.*`, `edu.*`, `process.pid`, `process.working_directory`, `jcode.process.hostname`.' },
 ];
 
 export type MetricType = 'counter' | 'gauge' | 'histogram';
@@ -196,9 +235,12 @@ export const SCAN_TRIGGERS = ['start', 'periodic', 'overflow'] as const;
 export type ScanTrigger = (typeof SCAN_TRIGGERS)[number];
 
 const SIGNALS = ['logs', 'traces', 'metrics'] as const;
-const BPF_TYPES = ['exec', 'exec_failed', 'exit', 'fork'] as const;
+const BPF_TYPES = ['exec', 'exec_failed', 'exit', 'fork', 'output', 'output_end'] as const;
 const EXPORTERS = ['file', 'otlp'] as const;
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30] as const;
+const RATIO_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1] as const;
+/** Report labels take the course's own values (`edu.course`, `edu.assignment`); the agent never records them. */
+const REPORT_LABEL = ['the `edu.course` / `edu.assignment` values'] as const;
 
 export const METRICS = {
   BUILD_INFO: { name: 'jcode_watcher_build_info', type: 'gauge', help: 'Always 1; labels carry the agent version and Node.js version.', labels: {} },
@@ -233,7 +275,41 @@ export const METRICS = {
   EXPORT_SPOOLED: { name: 'jcode_watcher_export_spooled_total', type: 'counter', help: 'Records written to the disk spool (every record goes through it before it is sent).', labels: { signal: SIGNALS } },
   EXPORT_DROPPED: { name: 'jcode_watcher_export_dropped_total', type: 'counter', help: 'Records dropped before delivery, by reason (`spool_full`: the oldest spooled batches made room; `serialize`: could not be encoded).', labels: { signal: SIGNALS, reason: ['spool_full', 'serialize'] } },
   EXPORT_SPOOL_BYTES: { name: 'jcode_watcher_export_spool_bytes', type: 'gauge', help: 'Bytes waiting in the disk spool.', labels: { signal: SIGNALS } },
+  REDACTIONS: { name: 'jcode_watcher_redactions_total', type: 'counter', help: 'Values replaced by the privacy step before export, by kind (`student_id`: the real ID replaced by its pseudonym; the others: secrets replaced by `[REDACTED]`).', labels: { kind: ['student_id', 'token', 'password', 'url_credentials', 'bearer', 'custom'] } },
+  OTLP_HTTP_REQUESTS: { name: 'jcode_watcher_otlp_http_requests_total', type: 'counter', help: 'Requests to the OTLP/HTTP receiver (`POST /v1/traces`), by result (`ok`; `partial`: some spans rejected; the rest: rejected whole).', labels: { result: ['ok', 'partial', 'too_large', 'bad_json', 'bad_request', 'unsupported_media_type', 'unavailable'] } },
+  JUPYTER_SPANS: { name: 'jcode_watcher_jupyter_spans_total', type: 'counter', help: 'Jupyter cell spans received, by outcome (`rejected`: failed validation, e.g. a wrong name, id, time or attribute type).', labels: { outcome: ['accepted', 'rejected'] } },
+  NOTEBOOK_SAVES: { name: 'jcode_watcher_notebook_saves_total', type: 'counter', help: '`.ipynb` saves, by whether the notebook could be read (`invalid`: the record carries `jcode.notebook.invalid=true`).', labels: { result: ['parsed', 'invalid'] } },
+  // Written by `jcode-watcher report --prom FILE` (not the agent): one observation per student and assignment,
+  // labelled by course and assignment only (bounded by the course catalogue, never by students).
+  REPORT_EQ: { name: 'jcode_watcher_report_error_quotient_ratio', type: 'histogram', help: "Jadud's Error Quotient per student and assignment (report only).", labels: { course: REPORT_LABEL, assignment: REPORT_LABEL }, buckets: RATIO_BUCKETS },
+  REPORT_WATWIN: { name: 'jcode_watcher_report_watwin_ratio', type: 'histogram', help: 'Watwin score per student and assignment, where diagnostics were captured (report only).', labels: { course: REPORT_LABEL, assignment: REPORT_LABEL }, buckets: RATIO_BUCKETS },
+  REPORT_TIME_ON_TASK: { name: 'jcode_watcher_report_time_on_task_seconds', type: 'histogram', help: 'Active time per student and assignment: gaps between events up to the report\'s `--gap` (report only).', labels: { course: REPORT_LABEL, assignment: REPORT_LABEL }, buckets: [300, 900, 1800, 3600, 7200, 14400, 28800, 57600] },
+  REPORT_STUDENTS: { name: 'jcode_watcher_report_students', type: 'gauge', help: 'Students with at least one event in the assignment (report only).', labels: { course: REPORT_LABEL, assignment: REPORT_LABEL } },
+  PROCESS_OUTPUT_BYTES: { name: 'jcode_watcher_process_output_bytes_total', type: 'counter', help: 'Bytes compilers, interpreters and their children wrote to stderr (stdout when opted in): `captured` in the kernel, `dropped` past the per-process budget (`exec.stderr_max_bytes`, `exec.stdout_max_bytes`).', labels: { stream: ['stderr', 'stdout'], outcome: ['captured', 'dropped'] } },
+  DIAGNOSTICS: { name: 'jcode_watcher_diagnostics_total', type: 'counter', help: 'Diagnostics parsed from captured stderr and attached to spans as `jcode.diagnostic` events, by severity.', labels: { severity: ['fatal', 'error', 'warning', 'note'] } },
   ERRORS: { name: 'jcode_watcher_errors_total', type: 'counter', help: 'Internal errors that were handled, by component.', labels: { component: ['files', 'snapshot', 'diff', 'exporter', 'http', 'exec'] } },
 } as const satisfies Record<string, MetricDef>;
 
 export type MetricKey = keyof typeof METRICS;
+
+/**
+ * Metrics Prometheus gets from the Collector running otel-collector-config.yaml (not emitted by the agent):
+ * the span_metrics connector's output on the prometheus exporter (:8889), and the Collector's own telemetry
+ * (:8888) that the alert rules use. The chart's dashboard and alerts may name only these and METRICS.
+ */
+export interface CollectorMetricDef {
+  readonly name: string;
+  readonly type: MetricType;
+  readonly source: 'span_metrics' | 'collector';
+  /** Label names and what they hold (values are not bounded by the agent). */
+  readonly labels: string;
+  readonly help: string;
+}
+
+export const COLLECTOR_METRICS = {
+  SPAN_CALLS: { name: 'traces_span_metrics_calls_total', type: 'counter', source: 'span_metrics', labels: '`edu_course`, `edu_assignment`, `jcode_exec_kind` (the span attributes), `status_code` (`STATUS_CODE_UNSET`, `STATUS_CODE_ERROR`), `service_name`, `span_name`, `span_kind`', help: 'Spans (compiles, builds, runs, interpreter runs, toolchain steps) per course, assignment, kind and status. No per-student label unless `edu.student.id` is added to the connector\'s dimensions.' },
+  SPAN_DURATION: { name: 'traces_span_metrics_duration_seconds', type: 'histogram', source: 'span_metrics', labels: 'as `traces_span_metrics_calls_total`, plus `le` (buckets 5 ms … 300 s)', help: 'Span durations (`_bucket`, `_sum`, `_count`).' },
+  REFUSED_LOGS: { name: 'otelcol_receiver_refused_log_records_total', type: 'counter', source: 'collector', labels: '`receiver`, `transport`', help: 'Log records the Collector\'s receivers refused (memory_limiter, full pipeline).' },
+  REFUSED_SPANS: { name: 'otelcol_receiver_refused_spans_total', type: 'counter', source: 'collector', labels: '`receiver`, `transport`', help: 'Spans the Collector\'s receivers refused.' },
+  REFUSED_METRIC_POINTS: { name: 'otelcol_receiver_refused_metric_points_total', type: 'counter', source: 'collector', labels: '`receiver`, `transport`', help: 'Metric points the Collector\'s receivers refused.' },
+} as const satisfies Record<string, CollectorMetricDef>;

@@ -6,6 +6,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { Host } from '../../core/component.ts';
 import type { SpanRecord } from '../../core/records.ts';
 import { ATTR, METRICS } from '../../telemetry/schema.ts';
+import type { OutputEndEvent, OutputEvent } from '../../receiver/exec/events.ts';
 import type { ProcessEvent, ProcessSink } from '../process/tracker.ts';
 import { TraceCorrelator } from './traces.ts';
 import type { ProcessContext } from './types.ts';
@@ -20,6 +21,8 @@ export interface TraceSinkOptions {
   emit: (span: SpanRecord) => void;
   /** How often spans of processes that never reported an exit are closed. */
   flushIntervalMs?: number;
+  /** Captured output kept per stream per span. */
+  outputMaxBytes?: number;
 }
 
 const under = (p: string, root: string) => p === root || p.startsWith(root.endsWith('/') ? root : root + '/');
@@ -32,6 +35,7 @@ export class TraceSink implements ProcessSink {
     this.correlator = new TraceCorrelator({
       emit: (span) => this.emit(span),
       onDrop: (reason) => host.metrics.inc(METRICS.TRACE_DROPS, { reason }),
+      ...(o.outputMaxBytes !== undefined ? { outputMaxBytes: o.outputMaxBytes } : {}),
     });
     this.timer = setInterval(() => this.correlator.flush(), o.flushIntervalMs ?? 60_000);
     this.timer.unref();
@@ -45,6 +49,18 @@ export class TraceSink implements ProcessSink {
     const context = this.context(pe.attribution, pe.event.ppid);
     if (pe.kind === 'exec') this.correlator.handle({ kind: 'exec', event: pe.event, context });
     else this.correlator.handle({ kind: 'exec_failed', event: pe.event, context });
+  }
+
+  /** Captured stderr/stdout: goes to the span of the process (or of the compiler that ran it), if we follow it. */
+  output(ev: OutputEvent | OutputEndEvent): void {
+    if (ev.type === 'output') {
+      this.host.metrics.inc(METRICS.PROCESS_OUTPUT_BYTES, { stream: ev.fd === 1 ? 'stdout' : 'stderr', outcome: 'captured' }, ev.data.length);
+      this.correlator.handle({ kind: 'output', event: ev });
+      return;
+    }
+    if (ev.stderrDropped) this.host.metrics.inc(METRICS.PROCESS_OUTPUT_BYTES, { stream: 'stderr', outcome: 'dropped' }, ev.stderrDropped);
+    if (ev.stdoutDropped) this.host.metrics.inc(METRICS.PROCESS_OUTPUT_BYTES, { stream: 'stdout', outcome: 'dropped' }, ev.stdoutDropped);
+    this.correlator.handle({ kind: 'output_end', event: ev });
   }
 
   /** End the spans of processes still running (marked exit-lost) and stop. */
@@ -71,6 +87,10 @@ export class TraceSink implements ProcessSink {
     const sources = attrs[ATTR.JCODE_COMPILE_SOURCES.name] as string[] | undefined;
     if (sources?.length) attrs[ATTR.JCODE_SOURCE_SHA256.name] = sources.map((s) => this.o.sourceHash(path.resolve(cwd, s)) ?? '');
     if (typeof kind === 'string' && (METRICS.SPANS_EMITTED.labels.kind as readonly string[]).includes(kind)) this.host.metrics.inc(METRICS.SPANS_EMITTED, { kind });
+    for (const e of span.events ?? []) {
+      const severity = e.attributes[ATTR.JCODE_DIAGNOSTIC_SEVERITY.name];
+      if (typeof severity === 'string' && (METRICS.DIAGNOSTICS.labels.severity as readonly string[]).includes(severity)) this.host.metrics.inc(METRICS.DIAGNOSTICS, { severity });
+    }
     this.o.emit({ ...span, attributes: attrs });
   }
 }

@@ -3,6 +3,7 @@ import { constants } from 'node:os';
 import type { Attributes } from '@opentelemetry/api';
 import type { ExitEvent } from '../../receiver/exec/events.ts';
 import type { SpanRecord } from '../../core/records.ts';
+import { describeSignal } from '../diagnostics/signals.ts';
 import { CORRELATE_ATTR as A } from './attributes.ts';
 
 const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
@@ -31,6 +32,8 @@ export function exitOutcome(ev: ExitEvent): ExitOutcome {
     const sig = signalName(ev.signal);
     attributes[A.PROCESS_SIGNAL.name] = sig;
     attributes[A.ERROR_TYPE.name] = sig;
+    const description = describeSignal(sig);
+    if (description) attributes[A.PROCESS_SIGNAL_DESCRIPTION.name] = description;
     return { attributes, status: { code: 'error', message: `killed by ${sig}` }, success: false };
   }
   attributes[A.PROCESS_EXIT_CODE.name] = ev.exitCode;

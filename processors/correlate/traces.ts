@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Attributes } from '@opentelemetry/api';
-import type { ExecEvent, ExecFailedEvent, ExitEvent, ForkEvent } from '../../receiver/exec/events.ts';
+import type { ExecEvent, ExecFailedEvent, ExitEvent, ForkEvent, OutputEndEvent, OutputEvent } from '../../receiver/exec/events.ts';
+import { SpanOutput } from '../diagnostics/output.ts';
 import type { SpanRecord } from '../../core/records.ts';
 import { CORRELATE_ATTR as A } from './attributes.ts';
 import { Classifier, execPath, type Identity } from './classify.ts';
@@ -38,6 +39,8 @@ export interface TraceCorrelatorOptions {
   /** flush() ends spans of processes older than this without an exit (default 1 h). */
   maxAgeNs?: bigint;
   sourceExtensions?: readonly string[];
+  /** Captured output kept per stream per span (default 16 KiB). */
+  outputMaxBytes?: number;
 }
 
 type SpannedKind = Exclude<ExecKind, 'other'>;
@@ -56,6 +59,10 @@ interface OpenSpan extends SpanRef {
   readonly links: SpanRef[];
   /** On a build root: absolute paths of executables its compilers wrote. */
   outputs?: string[];
+  /** Where this process's (and its children's) captured output is reported: the compiler span for toolchain
+   * spans (cc1's errors, ld's undefined references belong to the gcc the student ran), else itself. */
+  outputTo: OpenSpan;
+  output?: SpanOutput;
   ended: boolean;
 }
 
@@ -102,6 +109,7 @@ export class TraceCorrelator {
   private readonly maxProcesses: number;
   private readonly maxAgeNs: bigint;
   private readonly sourceExtensions: readonly string[];
+  private readonly outputMaxBytes: number | undefined;
   /** Latest event time: the end given to spans evicted for room, whose true end is unknown. */
   private lastTime = 0n;
 
@@ -115,6 +123,7 @@ export class TraceCorrelator {
     this.maxProcesses = opts.maxProcesses ?? 65_536;
     this.maxAgeNs = opts.maxAgeNs ?? 3_600_000_000_000n;
     this.sourceExtensions = opts.sourceExtensions ?? DEFAULT_SOURCE_EXTENSIONS;
+    this.outputMaxBytes = opts.outputMaxBytes;
     this.outputs = new OutputTable(opts.maxOutputs ?? 4_096, () => this.drop('output_table_full'));
   }
 
@@ -129,6 +138,10 @@ export class TraceCorrelator {
         return this.onExecFailed(input.event, input.context);
       case 'exit':
         return this.onExit(input.event);
+      case 'output':
+        return this.onOutput(input.event);
+      case 'output_end':
+        return this.onOutputEnd(input.event);
     }
   }
 
@@ -216,12 +229,15 @@ export class TraceCorrelator {
       exec: ev,
       context: ctx,
       buildRoot: undefined as unknown as OpenSpan, // set just below: it may be the span itself
+      outputTo: undefined as unknown as OpenSpan, // likewise
       extra,
       links,
       ended: false,
     };
     const inBuild = (kind === 'compile' || kind === 'build') && launcher && !joined && (launcher.kind === 'compile' || launcher.kind === 'build');
     span.buildRoot = inBuild ? launcher.buildRoot : span;
+    // A toolchain child (cc1, ld) or a compiler's own sub-invocation (`clang -cc1`) reports on the compiler run.
+    span.outputTo = launcher && (kind === 'toolchain' || (kind === 'compile' && launcher.kind === 'compile')) ? launcher.outputTo : span;
     node.span = span;
   }
 
@@ -267,6 +283,29 @@ export class TraceCorrelator {
     this.finish(span, ev.timeUnixNano, outcome.attributes, outcome.status);
   }
 
+  /** The open span a process's output goes to, when the process is one we follow (a student's). */
+  private outputSpan(tgid: number, startBootNs: bigint): OpenSpan | undefined {
+    const node = this.procs.get(tgid);
+    if (!node || (node.startBootNs !== undefined && node.startBootNs !== startBootNs)) return undefined;
+    const span = spanOf(node)?.outputTo;
+    return span && !span.ended ? span : undefined;
+  }
+
+  private onOutput(ev: OutputEvent): void {
+    const span = this.outputSpan(ev.tgid, ev.startBootNs);
+    if (!span) return;
+    span.output ??= new SpanOutput(this.outputMaxBytes);
+    span.output.add(ev.fd, { tgid: ev.tgid, timeUnixNano: ev.timeUnixNano, data: ev.data });
+  }
+
+  private onOutputEnd(ev: OutputEndEvent): void {
+    const span = this.outputSpan(ev.tgid, ev.startBootNs);
+    if (!span) return;
+    span.output ??= new SpanOutput(this.outputMaxBytes);
+    span.output.dropped('stderr', ev.stderrDropped);
+    span.output.dropped('stdout', ev.stdoutDropped);
+  }
+
   /** A successful link: remember its executable so a later run of that file joins the build's trace. */
   private recordOutput(span: OpenSpan): void {
     const args = parseCompileArgs(span.exec.argv, this.sourceExtensions);
@@ -296,6 +335,8 @@ export class TraceCorrelator {
       if (args.output !== undefined) attributes[A.COMPILE_OUTPUT.name] = args.output;
     }
     if (span.outputs?.length) attributes[A.BUILD_OUTPUTS.name] = [...span.outputs];
+    const output = span.output?.summarize();
+    if (output) Object.assign(attributes, output.attributes);
     Object.assign(attributes, exitAttributes);
     this.emitSpan({
       traceId: span.traceId,
@@ -309,6 +350,7 @@ export class TraceCorrelator {
       status,
       resource: span.context.resource,
       ...(span.links.length ? { links: [...span.links] } : {}),
+      ...(output?.events.length ? { events: output.events } : {}),
     });
   }
 

@@ -1,6 +1,6 @@
 // Inputs of the trace correlator: kernel process events, each exec tagged with who ran it.
 import type { Attributes } from '@opentelemetry/api';
-import type { ExecEvent, ExecFailedEvent, ExitEvent, ForkEvent } from '../../receiver/exec/events.ts';
+import type { ExecEvent, ExecFailedEvent, ExitEvent, ForkEvent, OutputEndEvent, OutputEvent } from '../../receiver/exec/events.ts';
 
 /** Who ran a process, as the attribution step found it at exec time. */
 export interface ProcessContext {
@@ -19,7 +19,10 @@ export type CorrelatorInput =
   | { kind: 'exec'; event: ExecEvent; context: ProcessContext }
   | { kind: 'exec_failed'; event: ExecFailedEvent; context: ProcessContext }
   | { kind: 'exit'; event: ExitEvent }
-  | { kind: 'fork'; event: ForkEvent };
+  | { kind: 'fork'; event: ForkEvent }
+  /** What a flagged process wrote to fd 2 (fd 1 opt-in); and, at its exit, what its budget cut off. */
+  | { kind: 'output'; event: OutputEvent }
+  | { kind: 'output_end'; event: OutputEndEvent };
 
 /** What a process image is, for tracing. `other` gets no span (shells, env, coreutils…). */
 export type ExecKind = 'compile' | 'build' | 'interpret' | 'run' | 'toolchain' | 'other';

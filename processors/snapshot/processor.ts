@@ -9,6 +9,7 @@ import type { FileLocation } from '../../receiver/files/layout.ts';
 import type { FileObservation } from '../../receiver/files/receiver.ts';
 import { ATTR, EVENTS, METRICS } from '../../telemetry/schema.ts';
 import { DiffWorker } from './diff.ts';
+import { isNotebook, summarizeNotebook } from './notebook.ts';
 import type { Head, SnapshotStore } from './store.ts';
 
 export interface SnapshotProcessorConfig {
@@ -158,7 +159,8 @@ export class SnapshotProcessor implements Component, Consumer<FileObservation> {
     switch (content.kind) {
       case 'text': {
         body = content.text;
-        const diff = await this.diffAgainst(loc, head, content.text);
+        const nb = isNotebook(loc.relPath) ? this.notebookAttributes(content.text, attrs) : undefined;
+        const diff = await this.diffAgainst(loc, head, nb?.codeText ?? content.text, nb?.codeTextOf);
         Object.assign(attrs, diff);
         break;
       }
@@ -182,10 +184,27 @@ export class SnapshotProcessor implements Component, Consumer<FileObservation> {
     if (obs.detectedBy === 'watch') this.host.metrics.observe(METRICS.SAVE_LATENCY, Math.max(0, Date.now() - content.mtimeMs) / 1000);
   }
 
-  private async diffAgainst(loc: FileLocation, head: Head | undefined, text: string): Promise<Attributes> {
+  /** A readable notebook's save: outcomes and cell count added to attrs; the diff goes over its code cells. */
+  private notebookAttributes(text: string, attrs: Attributes): { codeText: string; codeTextOf: (old: string) => string | undefined } | undefined {
+    const nb = summarizeNotebook(text);
+    this.host.metrics.inc(METRICS.NOTEBOOK_SAVES, { result: nb.valid ? 'parsed' : 'invalid' });
+    if (!nb.valid) {
+      attrs[ATTR.JCODE_NOTEBOOK_INVALID.name] = true;
+      attrs[ATTR.JCODE_NOTEBOOK_ERROR.name] = nb.error;
+      return undefined;
+    }
+    attrs[ATTR.JCODE_NOTEBOOK_CELL_COUNT.name] = nb.cellCount;
+    attrs[ATTR.JCODE_NOTEBOOK_CELL_OUTCOMES.name] = nb.outcomes;
+    // A previous version that was not a readable notebook has no code text: counted as a first save.
+    return { codeText: nb.codeText, codeTextOf: (old) => { const o = summarizeNotebook(old); return o.valid ? o.codeText : undefined; } };
+  }
+
+  /** `canonical` turns the previous version's text into what `text` is (a notebook's code cells). */
+  private async diffAgainst(loc: FileLocation, head: Head | undefined, text: string, canonical?: (old: string) => string | undefined): Promise<Attributes> {
     const lines = (s: string) => (s === '' ? 0 : s.split('\n').length - (s.endsWith('\n') ? 1 : 0));
     // A first save (or a previous version that was not text) counts every line as added, with no diff.
-    const old = head?.stored ? await this.store.getText(head.sha256) : undefined;
+    const stored = head?.stored ? await this.store.getText(head.sha256) : undefined;
+    const old = stored !== undefined && canonical ? canonical(stored) : stored;
     if (old === undefined) return { [ATTR.JCODE_FILE_LINES_ADDED.name]: lines(text), [ATTR.JCODE_FILE_LINES_REMOVED.name]: 0 };
     const r = await this.diff.diff(loc.relPath, old, text);
     this.host.metrics.observe(METRICS.DIFF_DURATION, r.ms / 1000);

@@ -2,7 +2,7 @@
 // Pure: no I/O. parseBpfLine never throws; malformed input gives a ParseError.
 import { Buffer } from 'node:buffer';
 
-export type EventKind = 'exec' | 'exec_failed' | 'exit' | 'fork';
+export type EventKind = 'exec' | 'exec_failed' | 'exit' | 'fork' | 'output' | 'output_end';
 export type PerKind = Record<EventKind, number>;
 
 interface Base {
@@ -89,6 +89,35 @@ export interface ForkEvent extends Base {
   childStartBootNs: bigint;
 }
 
+/** Bytes a flagged process (a compiler, interpreter or build tool, or their descendants) wrote to fd 2
+ * (fd 1 when opted in): one or more consecutive writes of one process, joined by the loader. */
+export interface OutputEvent extends Base {
+  type: 'output';
+  pid: number;
+  tgid: number;
+  /** 1 (stdout) or 2 (stderr). */
+  fd: number;
+  /** write/writev calls joined in this record. */
+  writes: number;
+  /** Bytes those calls asked to write; more than data.length when a call was over the budget. */
+  count: number;
+  startBootNs: bigint;
+  /** The exact bytes (the loader escapes them; UTF-8 may be split between records). */
+  data: Buffer;
+}
+
+/** At the exit of a flagged process whose capture hit its budget: what was captured and dropped. */
+export interface OutputEndEvent extends Base {
+  type: 'output_end';
+  pid: number;
+  tgid: number;
+  startBootNs: bigint;
+  stdoutBytes: number;
+  stdoutDropped: number;
+  stderrBytes: number;
+  stderrDropped: number;
+}
+
 export interface StatsEvent extends Base {
   type: 'stats';
   /** Cumulative since the loader started. */
@@ -130,6 +159,8 @@ export type BpfEvent =
   | ExecFailedEvent
   | ExitEvent
   | ForkEvent
+  | OutputEvent
+  | OutputEndEvent
   | StatsEvent
   | HelloEvent
   | ErrorEvent;
@@ -213,10 +244,12 @@ class Fields {
   }
 }
 
-const KINDS: EventKind[] = ['exec', 'exec_failed', 'exit', 'fork'];
+const KINDS: EventKind[] = ['exec', 'exec_failed', 'exit', 'fork', 'output', 'output_end'];
 
 function perKind(f: Fields): PerKind {
-  return { exec: f.num('exec'), exec_failed: f.num('exec_failed'), exit: f.num('exit'), fork: f.num('fork') };
+  // output kinds are absent from loaders built before output capture
+  const opt = (k: string) => (f.keys().includes(k) ? f.num(k) : 0);
+  return { exec: f.num('exec'), exec_failed: f.num('exec_failed'), exit: f.num('exit'), fork: f.num('fork'), output: opt('output'), output_end: opt('output_end') };
 }
 
 function times(f: Fields): Base {
@@ -309,6 +342,30 @@ function build(type: string, f: Fields): BpfEvent {
         childTgid: f.num('child_tgid'),
         comm: f.str('comm'),
         childStartBootNs: f.big('child_start_boot_ns'),
+      };
+    case 'output':
+      return {
+        ...times(f),
+        type: 'output',
+        pid: f.num('pid'),
+        tgid: f.num('tgid'),
+        fd: f.num('fd'),
+        writes: f.num('writes'),
+        count: f.num('count'),
+        startBootNs: f.big('start_boot_ns'),
+        data: f.bytes('data').raw,
+      };
+    case 'output_end':
+      return {
+        ...times(f),
+        type: 'output_end',
+        pid: f.num('pid'),
+        tgid: f.num('tgid'),
+        startBootNs: f.big('start_boot_ns'),
+        stdoutBytes: f.num('stdout_bytes'),
+        stdoutDropped: f.num('stdout_dropped'),
+        stderrBytes: f.num('stderr_bytes'),
+        stderrDropped: f.num('stderr_dropped'),
       };
     case 'stats':
       return {

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Component, Host } from '../../core/component.ts';
 import { METRICS } from '../../telemetry/schema.ts';
-import { isParseError, parseBpfLine, type EventKind, type ExecEvent, type ExecFailedEvent, type ExitEvent, type ForkEvent, type PerKind } from './events.ts';
+import { isParseError, parseBpfLine, type EventKind, type ExecEvent, type ExecFailedEvent, type ExitEvent, type ForkEvent, type OutputEndEvent, type OutputEvent, type PerKind } from './events.ts';
 
 export const DEFAULT_LOADER = fileURLToPath(new URL('../../bpf/build/jcw-exec', import.meta.url));
 
@@ -19,11 +19,22 @@ export interface ExecReceiverConfig {
   hostnamePrefixes?: readonly string[];
   /** Cap on the restart backoff. */
   maxBackoffMs?: number;
+  /** Bytes of fd 2 / fd 1 copied per flagged process (0: that stream is not captured). */
+  stderrMaxBytes?: number;
+  stdoutMaxBytes?: number;
+  /** Programs whose output is captured, with their descendants: base names, version suffixes and
+   * cross-compiler triplet prefixes match too (`gcc` covers `x86_64-linux-gnu-gcc-12`). */
+  captureNames?: readonly string[];
 }
+
+/** Compilers, interpreters and build tools (the classifier's defaults, by base name). */
+export const DEFAULT_CAPTURE_NAMES: readonly string[] = ['gcc', 'g++', 'cc', 'c++', 'clang', 'clang++', 'python3', 'python', 'make', 'gmake', 'cmake', 'ninja'];
+
+export type ExecReceiverEvent = ExecEvent | ExecFailedEvent | ExitEvent | ForkEvent | OutputEvent | OutputEndEvent;
 
 export type ExecReceiverState = 'starting' | 'running' | 'unavailable' | 'stopped';
 
-const KINDS: readonly EventKind[] = ['exec', 'exec_failed', 'exit', 'fork'];
+const KINDS: readonly EventKind[] = ['exec', 'exec_failed', 'exit', 'fork', 'output', 'output_end'];
 /** Exit code the loader uses for "cannot load here" (privileges, BTF, verifier): restarting will not help. */
 const EXIT_UNSUPPORTED = 2;
 
@@ -44,7 +55,7 @@ export class ExecReceiver implements Component {
 
   constructor(
     private readonly cfg: ExecReceiverConfig,
-    private readonly next: (ev: ExecEvent | ExecFailedEvent | ExitEvent | ForkEvent) => void,
+    private readonly next: (ev: ExecReceiverEvent) => void,
   ) {}
 
   /** Resolves once the loader attached its programs, or once it is clear it cannot (then state = unavailable). */
@@ -64,6 +75,7 @@ export class ExecReceiver implements Component {
       '--self-pid', String(process.pid), '--skip-descendants',
       '--ringbuf-bytes', String(this.cfg.ringbufBytes), '--drain-ms', String(this.cfg.drainMs), '--stats-ms', '1000',
       ...(this.cfg.hostnamePrefixes ?? []).flatMap((p) => ['--hostname-prefix', p]),
+      ...this.captureArgs(),
     ];
     const child = spawn(loader, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
@@ -129,6 +141,16 @@ export class ExecReceiver implements Component {
     });
   }
 
+  private captureArgs(): string[] {
+    const err = this.cfg.stderrMaxBytes ?? 0;
+    const out = this.cfg.stdoutMaxBytes ?? 0;
+    if (err <= 0 && out <= 0) return [];
+    return [
+      '--capture-stderr-bytes', String(Math.max(0, err)), '--capture-stdout-bytes', String(Math.max(0, out)),
+      ...(this.cfg.captureNames ?? DEFAULT_CAPTURE_NAMES).flatMap((n) => ['--capture-name', n]),
+    ];
+  }
+
   private recordStats(lost: PerKind, delivered: PerKind): void {
     for (const k of KINDS) {
       this.host.metrics.set(METRICS.BPF_LOST, this.base.lost[k] + lost[k], { type: k });
@@ -166,5 +188,5 @@ export class ExecReceiver implements Component {
 }
 
 function zero(): PerKind {
-  return { exec: 0, exec_failed: 0, exit: 0, fork: 0 };
+  return { exec: 0, exec_failed: 0, exit: 0, fork: 0, output: 0, output_end: 0 };
 }

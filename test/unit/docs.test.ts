@@ -16,7 +16,7 @@ describe('generated documentation', () => {
       expect(m.name).toMatch(/^jcode_watcher_[a-z0-9_]+$/);
       if (m.type === 'counter') expect(m.name).toMatch(/_total$/);
       else expect(m.name).not.toMatch(/_total$/);
-      if (m.type === 'histogram') expect(m.name).toMatch(/_seconds$|_bytes$/);
+      if (m.type === 'histogram') expect(m.name).toMatch(/_seconds$|_bytes$|_ratio$/);
       for (const label of Object.keys(m.labels)) expect(label).toMatch(/^[a-z_]+$/);
     }
   });
