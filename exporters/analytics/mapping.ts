@@ -13,7 +13,8 @@
 // Sources: `jcode.file.save` → snapshot {bytes: file.size}; `jcode.file.delete` → snapshot {bytes: 0} and
 // `jcode.file.rename` → snapshot {bytes: 0} for the old path + snapshot for the new one (the old watcher's
 // delete and move semantics); spans with `jcode.exec.kind` = compile → build, run → run (binary),
-// interpret (python*) → run (python). Spans carry start time, exit status, argv and cwd in one record, so the
+// interpret (python*) → run (python), and Jupyter cells (`jcode.jupyter.cell`) → run (python, target
+// `ipykernel`, exit 0 or 1, code withheld: the old post_run_cell hook's call). Spans carry start time, exit status, argv and cwd in one record, so the
 // `jcode.process.exec/exit` log records (the same processes, split in two) are not used.
 import { constants } from 'node:os';
 import path from 'node:path';
@@ -193,6 +194,7 @@ export function pythonScript(args: string[]): string | undefined {
 export function mapSpan(r: SpanRec, opts: MappingOptions = {}): MapResult {
   const tz = opts.timeZone ?? 'UTC';
   const a = r.attributes;
+  if (r.name === 'jcode.jupyter.cell') return mapCell(r, tz);
   const kind = str(a['jcode.exec.kind']);
   if (kind !== 'compile' && kind !== 'run' && kind !== 'interpret') return { outcome: 'ignored' };
   if (a['jcode.exec.failed'] === true) return { outcome: 'ignored' };
@@ -220,4 +222,16 @@ export function mapSpan(r: SpanRec, opts: MappingOptions = {}): MapResult {
   const script = pythonScript(args);
   if (!script) return drop('no_source', 'python without a script (-c, -m or an interactive session)');
   return { outcome: 'calls', calls: [{ kind: 'run', path: `${base(s)}/logs/run`, key, body: { ...common, target_path: abs(script), process_type: 'python' } }] };
+}
+
+/** A notebook cell execution → a python run whose exit code says whether the cell raised (status ERROR). */
+function mapCell(r: SpanRec, tz: string): MapResult {
+  const s = student(r.attributes);
+  if ('reason' in s) return drop(s.reason, s.detail);
+  if (r.startUnixNano === 0n) return drop('no_timestamp', 'span has no start time');
+  const body = {
+    timestamp: isoTimestamp(r.startUnixNano, tz), exit_code: r.statusCode === 2 ? 1 : 0, cmdline: '<unknown>',
+    cwd: str(r.attributes['process.working_directory']) ?? '', target_path: 'ipykernel', process_type: 'python',
+  };
+  return { outcome: 'calls', calls: [{ kind: 'run', path: `${base(s)}/logs/run`, key: `span|${r.traceId}|${r.spanId}`, body }] };
 }
