@@ -85,6 +85,23 @@ describe.runIf(run)('agent → Collector → Analytics API, Jaeger and Prometheu
     expect(attr(runSpan, 'jcode.process.signal')).toBe('SIGSEGV');
     expect(attr(gcc, 'edu.assignment')).toBe('hw1');
 
+    // 2. A compile error's span in Jaeger shows the error and its line (a `jcode.diagnostic` span event).
+    writeFileSync(path.join(hw('hw1'), 'broken.c'), 'int main(void) {\n  return missing + 1;\n}\n');
+    spawnSync('/bin/bash', ['-c', 'gcc -o broken broken.c'], { cwd: hw('hw1') });
+    type JEvent = { name: string; attributes: { key: string; value: { stringValue?: string; intValue?: string | number } }[] };
+    const failed = await waitFor(async () => {
+      const r = await fetch(q);
+      if (r.status !== 200) return undefined;
+      const j = (await r.json()) as { result?: { resourceSpans?: { scopeSpans: { spans: (JSpan & { events?: JEvent[] })[] }[] }[] } };
+      const all = (j.result?.resourceSpans ?? []).flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));
+      return all.find((s) => s.name === 'gcc' && (s.events ?? []).some((e) => e.name === 'jcode.diagnostic'));
+    }, fail('the failed compile with its diagnostic in Jaeger')(stack.jaeger), 60_000);
+    const ev = failed.events!.find((e) => e.name === 'jcode.diagnostic')!;
+    const evAttr = (k: string) => ev.attributes.find((a) => a.key === k)?.value;
+    expect(evAttr('jcode.diagnostic.severity')?.stringValue).toBe('error');
+    expect(Number(evAttr('jcode.diagnostic.line')?.intValue)).toBe(2);
+    expect(evAttr('jcode.diagnostic.message')?.stringValue).toMatch(/missing/);
+
     // 3. Span metrics and the agent's own metrics in Prometheus.
     await waitFor(async () => (await stack.promQuery('traces_span_metrics_calls_total{jcode_exec_kind="compile",edu_course="os",edu_assignment="hw1"}')).length > 0 || undefined, fail('span metrics in Prometheus')(stack.collector), 60_000);
     const saves = await waitFor(async () => {
