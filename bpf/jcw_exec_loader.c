@@ -464,7 +464,7 @@ static void usage(FILE *f)
 	      "                [--cgroup-id N]... [--ringbuf-bytes N] [--drain-ms N] [--stats-ms N]\n"
 	      "                [--no-failed-exec] [--capture-stderr-bytes N] [--capture-stdout-bytes N]\n"
 	      "                [--capture-name NAME]... [--verbose]\n"
-	      "Prints NDJSON events (exec, exec_failed, exit, fork, stats) on stdout.\n",
+	      "Prints NDJSON events (exec, exec_failed, exit, fork, output, output_end, stats) on stdout.\n",
 	      f);
 }
 
