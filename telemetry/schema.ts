@@ -296,6 +296,7 @@ export type MetricKey = keyof typeof METRICS;
  * Metrics Prometheus gets from the Collector running otel-collector-config.yaml (not emitted by the agent):
  * the span_metrics connector's output on the prometheus exporter (:8889), and the Collector's own telemetry
  * (:8888) that the alert rules use. The chart's dashboard and alerts may name only these and METRICS.
+ * The Collector's own counters have no `_total` suffix (as otelcol v0.159 exposes them on :8888).
  */
 export interface CollectorMetricDef {
   readonly name: string;
@@ -309,7 +310,7 @@ export interface CollectorMetricDef {
 export const COLLECTOR_METRICS = {
   SPAN_CALLS: { name: 'traces_span_metrics_calls_total', type: 'counter', source: 'span_metrics', labels: '`edu_course`, `edu_assignment`, `jcode_exec_kind` (the span attributes), `status_code` (`STATUS_CODE_UNSET`, `STATUS_CODE_ERROR`), `service_name`, `span_name`, `span_kind`', help: 'Spans (compiles, builds, runs, interpreter runs, toolchain steps) per course, assignment, kind and status. No per-student label unless `edu.student.id` is added to the connector\'s dimensions.' },
   SPAN_DURATION: { name: 'traces_span_metrics_duration_seconds', type: 'histogram', source: 'span_metrics', labels: 'as `traces_span_metrics_calls_total`, plus `le` (buckets 5 ms … 300 s)', help: 'Span durations (`_bucket`, `_sum`, `_count`).' },
-  REFUSED_LOGS: { name: 'otelcol_receiver_refused_log_records_total', type: 'counter', source: 'collector', labels: '`receiver`, `transport`', help: 'Log records the Collector\'s receivers refused (memory_limiter, full pipeline).' },
-  REFUSED_SPANS: { name: 'otelcol_receiver_refused_spans_total', type: 'counter', source: 'collector', labels: '`receiver`, `transport`', help: 'Spans the Collector\'s receivers refused.' },
-  REFUSED_METRIC_POINTS: { name: 'otelcol_receiver_refused_metric_points_total', type: 'counter', source: 'collector', labels: '`receiver`, `transport`', help: 'Metric points the Collector\'s receivers refused.' },
+  REFUSED_LOGS: { name: 'otelcol_receiver_refused_log_records', type: 'counter', source: 'collector', labels: '`receiver`, `transport`', help: 'Log records the Collector\'s receivers refused (memory_limiter, full pipeline).' },
+  REFUSED_SPANS: { name: 'otelcol_receiver_refused_spans', type: 'counter', source: 'collector', labels: '`receiver`, `transport`', help: 'Spans the Collector\'s receivers refused.' },
+  REFUSED_METRIC_POINTS: { name: 'otelcol_receiver_refused_metric_points', type: 'counter', source: 'collector', labels: '`receiver`, `transport`', help: 'Metric points the Collector\'s receivers refused.' },
 } as const satisfies Record<string, CollectorMetricDef>;
