@@ -44,7 +44,9 @@ export class Agent {
   private stopping: Promise<void> | undefined;
 
   constructor(readonly config: Config, opts: AgentOptions = {}) {
-    this.log = opts.log ?? createLogger(config.log.level);
+    // Privacy first: its key check stops the agent before anything runs, and it pseudonymises the agent's own log.
+    const privacy = Privacy.fromConfig(config.privacy, this.metrics);
+    this.log = privacy.logger(opts.log ?? createLogger(config.log.level), config.workspaces.root, config.workspaces.layout);
     this.metrics.setBuildInfo({ version: VERSION, nodejs: process.version });
     this.host = {
       metrics: this.metrics,
@@ -57,7 +59,7 @@ export class Agent {
       outputDir: c.output.dir, files: c.output.files, console: c.output.console, otlpEndpoint: c.otlp.endpoint,
       metricsIntervalS: c.output.metrics_interval_s, nodeName: c.node.name,
       spoolDir: c.otlp.spool_dir ?? path.join(c.output.dir, 'spool'), spoolMaxBytes: c.otlp.spool_max_bytes,
-      privacy: Privacy.fromConfig(c.privacy, this.metrics),
+      privacy,
     });
     const store = new SnapshotStore(c.snapshots.dir ?? path.join(c.output.dir, 'snapshots'));
     this.store = store;

@@ -2,53 +2,77 @@
 // node, per batch), not in time order, and ProgSnap2's Order needs time order: sorting in memory would need
 // the whole input in memory, so sorted runs of bounded size go to disk and are merged.
 import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
+import { splitLines } from './otlp-read.ts';
 
-/** Lines held in memory before a sorted run is written (UTF-16 chars; about twice that in bytes). */
-const DEFAULT_RUN_CHARS = 16 * 1024 * 1024;
+/** Bytes of lines held before a sorted run is written. */
+const DEFAULT_RUN_BYTES = 8 * 1024 * 1024;
 /** Runs merged at once; more runs are merged in passes (keeps open files bounded). */
 const FAN_IN = 64;
 
+/**
+ * Lines are kept as UTF-8 bytes in one reused Buffer, not as JS strings: strings that live for a whole run get
+ * promoted to V8's old space and are collected late, which made the heap several times the run size.
+ */
 export class ExternalSorter {
-  private buf: string[] = [];
-  private chars = 0;
+  private buf: Buffer;
+  private used = 0;
+  private starts: number[] = [];
+  private ends: number[] = [];
   private runs: string[] = [];
   private seq = 0;
   /** Sorted runs written to disk (for the memory test and the README's numbers). */
   runsWritten = 0;
 
-  /** Lines compare as whole strings: callers start each with a fixed-width key. */
-  constructor(private readonly dir: string, private readonly runChars = DEFAULT_RUN_CHARS) {
+  /** Lines compare as whole strings (bytewise): callers start each with a fixed-width key. */
+  constructor(private readonly dir: string, runBytes = DEFAULT_RUN_BYTES) {
     mkdirSync(dir, { recursive: true });
+    this.buf = Buffer.allocUnsafe(runBytes);
   }
 
   async add(line: string): Promise<void> {
     if (line.includes('\n')) throw new Error('sorted lines must not contain newlines');
-    this.buf.push(line);
-    this.chars += line.length + 16;
-    if (this.chars >= this.runChars) await this.spill();
+    const len = Buffer.byteLength(line);
+    if (this.used + len + 1 > this.buf.length) {
+      await this.spill();
+      // A line longer than a whole run gets a buffer of its own size (rare: a run is megabytes).
+      if (len + 1 > this.buf.length) this.buf = Buffer.allocUnsafe(len + 1);
+    }
+    this.starts.push(this.used);
+    this.used += this.buf.write(line, this.used);
+    this.ends.push(this.used);
+    this.buf[this.used++] = 0x0a;
+  }
+
+  private order(): number[] {
+    const { buf, starts, ends } = this;
+    const idx = starts.map((_, i) => i);
+    // buf.compare(target, …, source range): source (a) against target (b), negative when a < b.
+    return idx.sort((a, b) => buf.compare(buf, starts[b]!, ends[b]!, starts[a]!, ends[a]!));
   }
 
   private async spill(): Promise<void> {
-    if (this.buf.length === 0) return;
-    this.buf.sort(compare);
+    if (this.starts.length === 0) return;
+    const out = Buffer.allocUnsafe(this.used);
+    let o = 0;
+    for (const i of this.order()) o += this.buf.copy(out, o, this.starts[i]!, this.ends[i]! + 1);
     const file = path.join(this.dir, `run-${this.seq++}.txt`);
-    await writeLines(file, this.buf);
+    await writeFile(file, out);
     this.runs.push(file);
     this.runsWritten++;
-    this.buf = [];
-    this.chars = 0;
+    this.starts = [];
+    this.ends = [];
+    this.used = 0;
   }
 
   /** Every added line, sorted. Call once, after the last add. */
   async *sorted(): AsyncGenerator<string> {
     if (this.runs.length === 0) {
-      this.buf.sort(compare);
-      const all = this.buf;
-      this.buf = [];
-      yield* all;
+      for (const i of this.order()) yield this.buf.toString('utf8', this.starts[i]!, this.ends[i]!);
+      this.starts = [];
+      this.ends = [];
       return;
     }
     await this.spill();
@@ -69,19 +93,14 @@ export class ExternalSorter {
   }
 }
 
+/** Keys are ASCII (digits, hex, `-`), so string order and the byte order of sorted runs agree. */
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-async function writeLines(file: string, lines: readonly string[]): Promise<void> {
-  const out = createWriteStream(file);
-  for (const l of lines) if (!out.write(l + '\n')) await once(out, 'drain');
-  await new Promise<void>((r, j) => out.end((err?: Error | null) => (err ? j(err) : r())));
-}
-
 /** k-way merge of sorted files with a binary heap of their current lines. */
 async function* mergeFiles(files: readonly string[]): AsyncGenerator<string> {
-  const iters = files.map((f) => createInterface({ input: createReadStream(f), crlfDelay: Infinity })[Symbol.asyncIterator]());
+  const iters = files.map((f) => splitLines(createReadStream(f))[Symbol.asyncIterator]());
   const heap: { line: string; i: number }[] = [];
   const push = (e: { line: string; i: number }) => {
     heap.push(e);

@@ -23,9 +23,9 @@ export interface Pipeline {
 /** Nanoseconds fit in 20 digits until the year 5138: a fixed-width prefix sorts as text. */
 const keyOf = (ev: ResearchEvent) => `${ev.t.padStart(20, '0')} ${ev.id}`;
 
-export function openPipeline(from: string, workDir: string, runChars?: number): Pipeline {
+export function openPipeline(from: string, workDir: string, runBytes?: number): Pipeline {
   const builder = new EventBuilder(path.join(workDir, 'blobs'));
-  const sorter = new ExternalSorter(path.join(workDir, 'sort'), runChars);
+  const sorter = new ExternalSorter(path.join(workDir, 'sort'), runBytes);
   const stats: PipelineStats = { files: 0, lines: 0, badLines: 0, ignored: 0, events: 0, duplicates: 0, skipped: builder.skipped, sortRuns: 0 };
   return {
     builder,

@@ -19,7 +19,7 @@ export interface ExportOptions {
   /** README.txt contact line ("Name <email>"); ProgSnap2 requires one. */
   readonly contact?: string;
   /** For tests: size of the in-memory sorted runs. */
-  readonly sortRunChars?: number;
+  readonly sortRunBytes?: number;
   /** Called with each row after it is written (the report uses the same rows). */
   readonly onRow?: (row: Row) => void;
 }
@@ -51,7 +51,7 @@ export async function exportProgsnap2(opts: ExportOptions): Promise<ExportResult
   if (existsSync(opts.out) && readdirSync(opts.out).length > 0) throw new ExportError(`--out ${opts.out} is not empty: choose a new directory`);
   mkdirSync(path.join(opts.out, 'CodeStates'), { recursive: true });
   const work = path.join(opts.out, '.jcw-export-work');
-  const pipeline = openPipeline(opts.from, work, opts.sortRunChars);
+  const pipeline = openPipeline(opts.from, work, opts.sortRunBytes);
   const codeStates = new CodeStates(opts.out, (sha) => pipeline.builder.blobPath(sha));
   const rowsOf = new RowBuilder(codeStates, { termId: opts.termId });
   const main = createWriteStream(path.join(opts.out, 'MainTable.csv'));

@@ -16,7 +16,8 @@ interface Rule {
   readonly hint?: RegExp;
 }
 
-const SECRET_NAME = String.raw`[A-Za-z0-9_.-]*(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)[A-Za-z0-9_.-]*`;
+// The name must end with the keyword: GITHUB_TOKEN=x and --password=x, not --token-limit=5 or max_tokens=5.
+const SECRET_NAME = String.raw`[A-Za-z0-9_.-]*(?:passw(?:or)?d|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|credentials?)`;
 // A value another rule already redacted is not counted twice.
 const SECRET_VALUE = String.raw`(?!["']?\[REDACTED\])(?:"[^"]*"|'[^']*'|[^\s&;,'"]+)`;
 
@@ -48,7 +49,12 @@ export const BUILTIN_RULES: readonly Rule[] = [
   // --password=x, PASSWORD=x, -DAPI_KEY="x", db_password: x (the `:` form only for password/secret names,
   // so compiler messages such as "token: ..." stay readable).
   { kind: 'password', re: new RegExp(String.raw`(${SECRET_NAME}\s*=\s*)${SECRET_VALUE}`, 'gi'), keepPrefix: true, hint: /passw|pwd|secret|token|key|credential/i },
-  { kind: 'password', re: new RegExp(String.raw`(\b[A-Za-z0-9_.-]*(?:passw(?:or)?d|pwd|secret)[A-Za-z0-9_.-]*\s*:\s*)${SECRET_VALUE}`, 'gi'), keepPrefix: true, hint: /passw|pwd|secret/i },
+  { kind: 'password', re: new RegExp(String.raw`(\b[A-Za-z0-9_.-]*(?:passw(?:or)?d|passphrase|pwd|secret)\s*:\s*)${SECRET_VALUE}`, 'gi'), keepPrefix: true, hint: /passw|pwd|secret/i },
+  // The same flags inside one string: a shell command line (`bash -c "… --password x …"`), a diagnostic.
+  { kind: 'password', re: /(--(?:password|passwd|pass|token|secret|api-key|apikey|access-token|auth-token|client-secret|secret-key|access-key)\s+)(?!\[REDACTED\])(?:"[^"]*"|'[^']*'|[^\s"'-][^\s"']*)/gi, keepPrefix: true, hint: /--(?:pass|token|secret|api|access|auth|client)/i },
+  { kind: 'password', re: /(\b(?:sshpass|mysql|mariadb|mysqldump|mysqladmin)\s+(?:[^\s|;&]+\s+)*?-p\s*)(?!\[REDACTED\])[^\s"'-][^\s"']*/g, keepPrefix: true, hint: /sshpass|mysql|mariadb/ },
+  { kind: 'password', re: /(\bredis-cli\s+(?:[^\s|;&]+\s+)*?-a\s+)(?!\[REDACTED\])\S+/g, keepPrefix: true, hint: /redis-cli/ },
+  { kind: 'password', re: /(\bcurl\s(?:[^|;&\n]*?\s)?(?:-u|--user)\s+[^:\s]+:)(?!\[REDACTED\])[^\s"']+/g, keepPrefix: true, hint: /curl/ },
 ];
 
 /** Long flags whose next argument is a secret (`--password x`). */

@@ -9,10 +9,14 @@
 //   for a Collector route that is allowed to see it (otel-collector-config.yaml drops it on the others).
 // - Redaction (privacy.redact): secrets in argv, diagnostics and span events are replaced with `[REDACTED]`.
 // Every replacement is counted in jcode_watcher_redactions_total{kind}.
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
 import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import type { Config } from '../../config/spec.ts';
+import type { Logger } from '../../core/log.ts';
 import type { MetricsRegistry } from '../../core/metrics.ts';
 import type { EventRecord, SpanRecord } from '../../core/records.ts';
+import { WorkspaceLayout } from '../../receiver/files/layout.ts';
 import { ATTR, METRICS } from '../../telemetry/schema.ts';
 import { BUILTIN_RULES, compileCustomRules, redactArgv, redactString, type Counter, type RedactionKind } from './patterns.ts';
 import { loadPseudonymKey, pseudonym } from './pseudonym.ts';
@@ -87,6 +91,51 @@ export class Privacy {
       // Span events carry diagnostics and exceptions: every string in them is redacted.
       events: rec.events?.map((e) => ({ ...e, attributes: this.attributes(e.attributes, s, true) })),
       links: rec.links?.map((l) => (l.attributes ? { ...l, attributes: this.attributes(l.attributes, s, false) } : l)),
+    };
+  }
+
+  /**
+   * The agent's own log goes to the cluster's log collector too: with pseudonymisation on, a real ID in a
+   * workspace path (a key `os-1-202012180/hw1/x.c`, or an absolute path under the workspaces root inside an error
+   * message) becomes the pseudonym. Only paths are parsed: the layout would take any `a-b-c` word for a student.
+   */
+  logger(inner: Logger, workspacesRoot: string, layoutPattern: string): Logger {
+    if (!this.opts.key) return inner;
+    let layout: WorkspaceLayout;
+    try {
+      layout = new WorkspaceLayout(workspacesRoot, layoutPattern);
+    } catch {
+      return inner; // the file receiver reports a bad layout
+    }
+    const roots = new Set([path.resolve(workspacesRoot)]);
+    try {
+      roots.add(realpathSync(workspacesRoot));
+    } catch { /* not there yet */ }
+    const escape = (r: string) => r.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const underRoot = new RegExp(`(?:${[...roots].map(escape).join('|')})/([^/\\s'"]+)`, 'g');
+    const scrub = (v: string): string => {
+      const ids = new Set<string>();
+      for (const m of v.matchAll(underRoot)) {
+        const st = layout.student(m[1]!);
+        if (st) ids.add(st.studentId);
+      }
+      if (!v.startsWith('/')) {
+        const st = layout.student(v.split('/')[0]!);
+        if (st && v.includes('/')) ids.add(st.studentId);
+      }
+      let out = v;
+      for (const id of ids) {
+        const s = this.student(id)!;
+        out = out.replace(s.re, s.pseudonym);
+      }
+      return out;
+    };
+    const fields = (f?: Record<string, unknown>) => f && Object.fromEntries(Object.entries(f).map(([k, v]) => [k, typeof v === 'string' ? scrub(v) : v instanceof Error ? scrub(v.message) : v]));
+    return {
+      debug: (m, f) => inner.debug(scrub(m), fields(f)),
+      info: (m, f) => inner.info(scrub(m), fields(f)),
+      warn: (m, f) => inner.warn(scrub(m), fields(f)),
+      error: (m, f) => inner.error(scrub(m), fields(f)),
     };
   }
 

@@ -197,7 +197,7 @@ describe('export progsnap2', () => {
     writeFileSync(path.join(from, 'traces-2026-11-30T07-00-00.json'), traces + '\n');
     const again = path.join(tmp, 'dataset2');
     // A tiny sort run size forces the on-disk merge.
-    const r = await exportProgsnap2({ from, out: again, sortRunChars: 2000 });
+    const r = await exportProgsnap2({ from, out: again, sortRunBytes: 2000 });
     expect(r.stats.sortRuns).toBeGreaterThan(2);
     expect(r.stats.duplicates).toBe(rows.filter((x) => x.EventType.startsWith('File.')).length);
     expect(validateProgsnap2(again)).toEqual([]);

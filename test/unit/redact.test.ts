@@ -158,6 +158,21 @@ describe('the real ID in records and spans', () => {
   });
 });
 
+describe("the agent's own log", () => {
+  it('real IDs in workspace paths become pseudonyms; other words that look like a-b-c stay', () => {
+    const { p } = privacy();
+    const ps = pythonPseudonym(KEY, ID);
+    const lines: unknown[] = [];
+    const inner = { debug: () => undefined, info: () => undefined, warn: (msg: string, f?: Record<string, unknown>) => lines.push({ msg, ...f }), error: () => undefined };
+    const log = p.logger(inner, '/srv/ws', '{course}-{section}-{student}/{assignment}');
+    log.warn('cannot read file', { path: `os-1-${ID}/hw1/x.c`, error: `EACCES: permission denied, open '/srv/ws/os-1-${ID}/hw1/x.c'`, loader: '/usr/lib/x86_64-linux-gnu/libbpf.so', n: 3 });
+    expect(lines).toEqual([{ msg: 'cannot read file', path: `os-1-${ps}/hw1/x.c`, error: `EACCES: permission denied, open '/srv/ws/os-1-${ps}/hw1/x.c'`, loader: '/usr/lib/x86_64-linux-gnu/libbpf.so', n: 3 }]);
+    // Off: the same logger object.
+    const off = Privacy.fromConfig(validateConfig({}).privacy, undefined, {});
+    expect(off.logger(inner, '/srv/ws', '{course}-{section}-{student}')).toBe(inner);
+  });
+});
+
 describe('secret redaction', () => {
   const counted = () => {
     const c: Record<string, number> = {};
@@ -178,6 +193,13 @@ describe('secret redaction', () => {
       ['PASSWORD=hunter2', `PASSWORD=${REDACTED}`, 'password'],
       ['-DAPI_KEY="s3cr3t value"', `-DAPI_KEY=${REDACTED}`, 'password'],
       ['db_password: hunter2', `db_password: ${REDACTED}`, 'password'],
+      // Shell command lines (`bash -c "…"` is one argv element).
+      ['gcc -o hw1 main.c && ./hw1 --password hunter2 STU-1', `gcc -o hw1 main.c && ./hw1 --password ${REDACTED} STU-1`, 'password'],
+      ["mysql -u kim --token 'a b' db", `mysql -u kim --token ${REDACTED} db`, 'password'],
+      ['sshpass -p hunter2 ssh lab', `sshpass -p ${REDACTED} ssh lab`, 'password'],
+      ['mysql -h db -phunter2 grades', `mysql -h db -p${REDACTED} grades`, 'password'],
+      ['redis-cli -h r -a hunter2 ping', `redis-cli -h r -a ${REDACTED} ping`, 'password'],
+      ['curl -s -u kim:hunter2 https://x', `curl -s -u kim:${REDACTED} https://x`, 'password'],
     ];
     for (const [input, expected, kind] of cases) {
       const { c, count } = counted();
@@ -187,7 +209,7 @@ describe('secret redaction', () => {
   });
 
   it('leaves ordinary compiler and program argv and messages alone', () => {
-    for (const s of ['gcc -Wall -O2 -o hw1 main.c -lm', 'python3 -m pytest -k test_token', "error: expected ';' before 'return'", 'mkdir -p build', 'https://example.edu/a@b', 'main.c:3:5: error: unknown type name token']) {
+    for (const s of ['gcc -Wall -O2 -o hw1 main.c -lm', 'mkdir -p build && cd build', './prog --pass-count 3 --token-limit=5', 'python3 -m pytest -k test_token', "error: expected ';' before 'return'", 'mkdir -p build', 'https://example.edu/a@b', 'main.c:3:5: error: unknown type name token']) {
       const { c, count } = counted();
       expect(redactString(s, BUILTIN_RULES, count)).toBe(s);
       expect(c).toEqual({});
