@@ -331,7 +331,10 @@ export const saves: Benchmark = {
     ctx.progress(`  saves: tree of ${SAVES_FILES} files created in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const r = new SavesRun(ctx, root, work, p);
     // Baselines interleaved with the agent runs so drift in the machine's speed hits both.
-    const order: Variant[] = ['inotifywait', 'agent-parcel', 'chokidar-default', 'agent-chokidar'];
+    // BENCH_SAVES_VARIANTS=agent-parcel,inotifywait runs a subset (profiling, quick comparisons).
+    const all: Variant[] = ['inotifywait', 'agent-parcel', 'chokidar-default', 'agent-chokidar'];
+    const pick = process.env.BENCH_SAVES_VARIANTS?.split(',').map((s) => s.trim()).filter(Boolean);
+    const order = pick ? all.filter((v) => pick.includes(v)) : all;
     const rows: Row[] = [];
     for (let round = 1; round <= p.rounds; round++) for (const v of order) rows.push(await r.run(v, round));
     return {

@@ -133,6 +133,10 @@ export function renderSchema(): string {
       podLabels: labels('Extra pod labels.'),
       podAnnotations: labels('Extra pod annotations.'),
       extraEnv: list('Extra EnvVars of the agent container.', obj('An EnvVar.', undefined, { required: ['name'] })),
+      pseudonymKey: obj('Secret holding the pseudonym key, mounted as a file (turns privacy.pseudonymize on).', {
+        secretName: str('Secret name; empty means off.', { pattern: '^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$' }),
+        key: str('Key within the Secret.', { minLength: 1 }),
+      }),
       serviceAccount: obj('Service account.', { create: bool('Create it.'), name: str('Its name.'), annotations: labels('Its annotations.') }),
       httpPort: { type: 'integer', minimum: 1, maximum: 65535, description: 'Port of /healthz, /readyz, /metrics.' },
       otlpEndpoint: str('OTLP/gRPC endpoint of the agents; required when collector.enabled=false.', { pattern: '^(https?://[^\\s/]+.*)?$' }),

@@ -195,6 +195,23 @@ describe('Helm chart deploy/helm/jcode-watcher', () => {
     expect(after).not.toBe(before);
   });
 
+  it('pseudonymKey mounts the Secret read-only as a file and turns pseudonymisation on in the agent config', async (ctx) => {
+    need(ctx);
+    const r = await template(['pseudonymKey.secretName=jcw-pseudonym', 'pseudonymKey.key=hmac']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await kubecheck(r.stdout)).code).toBe(0);
+    expect(volume(pod(r.docs), 'pseudonym-key')).toEqual({ name: 'pseudonym-key', secret: { secretName: 'jcw-pseudonym', defaultMode: 0o400, items: [{ key: 'hmac', path: 'key' }] } });
+    expect(mount(agent(r.docs), 'pseudonym-key')).toEqual({ name: 'pseudonym-key', mountPath: '/etc/jcode-watcher-key', readOnly: true });
+    const cm = one(r.docs, 'ConfigMap', 't-jcode-watcher') as unknown as { data: Record<string, string> };
+    const file = path.join(work, 'agent-config-privacy.yaml');
+    writeFileSync(file, cm.data['config.yaml']!);
+    expect(loadConfig(file, {}, {}).privacy).toMatchObject({ pseudonymize: true, key_file: '/etc/jcode-watcher-key/key' });
+    // Off by default: no volume, no privacy keys set by the chart.
+    const d = await template();
+    expect(volume(pod(d.docs), 'pseudonym-key')).toBeUndefined();
+    expect((one(d.docs, 'ConfigMap', 't-jcode-watcher') as unknown as { data: Record<string, string> }).data['config.yaml']).not.toContain('privacy');
+  });
+
   it('ships the alert rules and the dashboard as the files promtool and the unit tests check', async (ctx) => {
     need(ctx);
     const r = await template();

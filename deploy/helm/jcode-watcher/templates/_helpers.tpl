@@ -93,6 +93,9 @@ endpoint the probes and Prometheus use) set by the chart. values.schema.json rej
   "http" (dict "host" "0.0.0.0" "port" (int .Values.httpPort))
   "exec" (dict "pod_logs_dir" "/var/log/pods")
 -}}
+{{- if .Values.pseudonymKey.secretName -}}
+{{- $_ := set $owned "privacy" (dict "pseudonymize" true "key_file" "/etc/jcode-watcher-key/key") -}}
+{{- end -}}
 {{- $cfg := mergeOverwrite (deepCopy (default (dict) .Values.config)) $owned -}}
 {{- toYaml $cfg -}}
 {{- end -}}
