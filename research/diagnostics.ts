@@ -1,5 +1,6 @@
 // Compiler diagnostics carried as `jcode.diagnostic` span events on compile (and interpreter) spans, when the
 // agent captured them; everything here also works when a span has none.
+import { ATTR } from '../telemetry/schema.ts';
 import type { SpanRow } from './otlp-read.ts';
 
 export interface Diagnostic {
@@ -14,26 +15,23 @@ export interface Diagnostic {
 }
 
 const EVENT_NAME = 'jcode.diagnostic';
-const PREFIX = 'jcode.diagnostic.';
 /** Per compile: beyond this the rest are dropped (a runaway template error can print thousands). */
 export const MAX_DIAGNOSTICS = 50;
 
-/**
- * The attribute suffixes we accept for each field. The diagnostics schema is being added alongside this
- * reader, so it reads `jcode.diagnostic.<field>` by meaning rather than by one exact spelling.
- */
+/** Attribute names per field (telemetry/schema.ts); for the type, the capture's own class comes first. */
 const FIELDS = {
-  severity: ['severity', 'level', 'kind'],
-  message: ['message', 'text'],
-  type: ['type', 'message_type', 'normalized', 'category'],
-  file: ['file', 'file.path', 'path'],
-  line: ['line', 'line.number'],
-  column: ['column', 'col', 'column.number'],
+  severity: [ATTR.JCODE_DIAGNOSTIC_SEVERITY.name],
+  message: [ATTR.JCODE_DIAGNOSTIC_MESSAGE.name],
+  // Python exception class or linker category (`NameError`, `undefined_reference`); gcc messages are normalised.
+  type: [ATTR.JCODE_DIAGNOSTIC_ERROR_TYPE.name],
+  file: [ATTR.JCODE_DIAGNOSTIC_FILE.name],
+  line: [ATTR.JCODE_DIAGNOSTIC_LINE.name],
+  column: [ATTR.JCODE_DIAGNOSTIC_COLUMN.name],
 } as const;
 
 function field(a: SpanRow['attributes'], names: readonly string[]): string | number | undefined {
   for (const n of names) {
-    const v = a[PREFIX + n];
+    const v = a[n];
     if (typeof v === 'string' || typeof v === 'number') return v;
   }
   return undefined;
