@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBpf } from '../helpers/bpf.ts';
 import { startCli, type CliProc } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/otlp.ts';
-import { BUILD_TIMEOUT_MS, fail, provision, startStack, type Stack } from '../helpers/stack.ts';
+import { BUILD_TIMEOUT_MS, fail, provisionStack, startStack, type Stack } from '../helpers/stack.ts';
 
 const run = requireBpf();
 const STUDENT = '202012180';
@@ -24,17 +24,11 @@ describe.runIf(run)('agent → Collector → Analytics API, Jaeger and Prometheu
   const service = `jcw-pipeline-${process.pid}`;
 
   beforeAll(async () => {
-    const bins: Record<string, string | undefined> = {};
-    const errors: string[] = [];
-    for (const [k, script] of [['collector', 'build-collector.sh'], ['jaeger', 'build-jaeger.sh'], ['prometheusDir', 'install-prometheus.sh']] as const) {
-      const r = await provision(script);
-      bins[k] = r.path;
-      if (r.error) errors.push(r.error);
-    }
+    const { bins, error } = await provisionStack();
     // Not skippable: this is the product's path; a missing part is a failure.
-    if (errors.length) throw new Error(errors.join('\n'));
+    if (!bins) throw new Error(error);
     dir = mkdtempSync(path.join(os.tmpdir(), 'jcw-pipeline-'));
-    stack = await startStack(dir, { collector: bins.collector!, jaeger: bins.jaeger!, prometheusDir: bins.prometheusDir! });
+    stack = await startStack(dir, bins);
     for (const n of ['hw1', 'hw2', 'hw3']) mkdirSync(hw(n), { recursive: true });
     writeFileSync(path.join(dir, 'agent.yaml'), 'output:\n  console: false\n  metrics_interval_s: 1\nfiles:\n  debounce_ms: 100\nexec:\n  drain_ms: 50\n');
     args = ['run', '--config', path.join(dir, 'agent.yaml'), '--workspaces', path.join(dir, 'ws'), '--output', path.join(dir, 'out'), '--http-port', '0'];

@@ -14,7 +14,7 @@ import { requireBpf } from '../helpers/bpf.ts';
 import { startCli, type CliProc } from '../helpers/cli.ts';
 import { readLogs, waitFor } from '../helpers/otlp.ts';
 import { freePort } from '../helpers/ports.ts';
-import { BUILD_TIMEOUT_MS, fail, provision, startStack, type Stack } from '../helpers/stack.ts';
+import { BUILD_TIMEOUT_MS, fail, provisionStack, startStack, type Stack } from '../helpers/stack.ts';
 
 const ID = '202012180';
 const KEY = 'site-secret-for-tests-7f3a9c0d2e1b4a56';
@@ -156,20 +156,14 @@ describe('per-route allow-lists in the shipped Collector config', () => {
   const hw = () => path.join(dir, 'ws', `os-1-${ID}`, 'hw1');
 
   beforeAll(async () => {
-    const bins: Record<string, string | undefined> = {};
-    const errors: string[] = [];
-    for (const [k, script] of [['collector', 'build-collector.sh'], ['jaeger', 'build-jaeger.sh'], ['prometheusDir', 'install-prometheus.sh']] as const) {
-      const r = await provision(script);
-      bins[k] = r.path;
-      if (r.error) errors.push(r.error);
-    }
-    if (errors.length) {
-      if (CI) throw new Error(errors.join('\n'));
-      missing = errors.join('\n');
+    const { bins, error } = await provisionStack();
+    if (!bins) {
+      if (CI) throw new Error(error);
+      missing = error;
       return;
     }
     dir = mkdtempSync(path.join(os.tmpdir(), 'jcw-privacy-col-'));
-    stack = await startStack(dir, { collector: bins.collector!, jaeger: bins.jaeger!, prometheusDir: bins.prometheusDir! });
+    stack = await startStack(dir, bins);
     mkdirSync(hw(), { recursive: true });
     writeFileSync(path.join(dir, 'agent.yaml'), `output:\n  console: false\nfiles:\n  debounce_ms: 100\nexec:\n  enabled: ${bpf}\n  drain_ms: 50\nprivacy:\n  pseudonymize: true\n  send_real_id: true\n`);
     agent = startCli(['run', '--config', path.join(dir, 'agent.yaml'), '--workspaces', path.join(dir, 'ws'), '--output', path.join(dir, 'out'), '--http-port', '0'], {

@@ -29,6 +29,20 @@ export async function provision(script: string): Promise<{ path?: string; error?
   return { error: `${script} failed (exit ${r.code}): ${r.stderr.split('\n').slice(-15).join('\n')}` };
 }
 
+export interface StackBins { collector: string; jaeger: string; prometheusDir: string }
+
+/** Build or install the Collector, Jaeger and Prometheus (cached); the errors of those that failed. */
+export async function provisionStack(): Promise<{ bins?: StackBins; error?: string }> {
+  const bins: Partial<StackBins> = {};
+  const errors: string[] = [];
+  for (const [k, script] of [['collector', 'build-collector.sh'], ['jaeger', 'build-jaeger.sh'], ['prometheusDir', 'install-prometheus.sh']] as const) {
+    const r = await provision(script);
+    bins[k] = r.path;
+    if (r.error) errors.push(r.error);
+  }
+  return errors.length ? { error: errors.join('\n') } : { bins: bins as StackBins };
+}
+
 export interface Proc { name: string; child: ChildProcess; output: string[]; stop(): Promise<void> }
 
 export function startProc(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
@@ -72,7 +86,7 @@ export interface Stack {
   promQuery(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
 }
 
-export async function startStack(dir: string, bins: { collector: string; jaeger: string; prometheusDir: string }): Promise<Stack> {
+export async function startStack(dir: string, bins: StackBins): Promise<Stack> {
   const port: Record<string, number> = {};
   for (const n of ['bridge', 'grpc', 'http', 'health', 'promExp', 'telemetry', 'jOtlp', 'jOtlpHttp', 'jHttp', 'jGrpc', 'jHealth', 'jTelemetry', 'prom']) port[n] = await freePort();
   const procs: Proc[] = [];
