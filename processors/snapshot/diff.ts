@@ -8,11 +8,12 @@ import { unifiedDiff } from './diff-core.mjs';
  * Small edits of small files are diffed inline: a typical save (a few lines changed in a file of a few KB) takes
  * ~50 µs, while the round trip to the worker costs about twice that in CPU (profiled at 200 saves/s: the
  * worker's postMessage and wake-up were ~3 % of a core). The edit-length cap bounds the inline work to
- * O(size × cap), well under a millisecond at these sizes; a diff that exceeds it goes to the worker with the
- * full time limit, so the result is the same either way.
+ * O(size × cap): about a millisecond for the worst 16 KB input (thousands of one-character lines, all changed),
+ * ~50 µs for a usual save. A diff that exceeds the cap goes to the worker with the full time limit, so the
+ * result is the same either way.
  */
-const INLINE_MAX_CHARS = 32 * 1024;
-const INLINE_MAX_EDIT_LINES = 64;
+const INLINE_MAX_CHARS = 16 * 1024;
+const INLINE_MAX_EDIT_LINES = 32;
 
 export interface DiffResult {
   readonly diff?: string;

@@ -2,7 +2,7 @@
 // devices (an open on a FIFO blocks), never outside the workspaces root, bounded in size. The result is a
 // typed observation; every failure is a kind, not an exception.
 import { createHash } from 'node:crypto';
-import { constants, promises as fs } from 'node:fs';
+import { constants, promises as fs, readlinkSync } from 'node:fs';
 import path from 'node:path';
 
 export type Content =
@@ -70,7 +70,9 @@ export async function readFileSafely(abs: string, rootReal: string, maxBytes: nu
       if (!fst.isFile()) return { kind: 'special' };
       // Where the opened file really is (every directory component resolved by the kernel, no race): a
       // component swapped for a symlink that leaves the root is caught here, with one syscall.
-      if (!inside(await fs.readlink(`/proc/self/fd/${fh.fd}`), rootReal)) return { kind: 'outside' };
+      // Synchronous: procfs answers from the kernel's dentry cache, never from the students' filesystem, so it
+      // cannot block; as a promise it was one more thread-pool round trip per save.
+      if (!inside(readlinkSync(`/proc/self/fd/${fh.fd}`), rootReal)) return { kind: 'outside' };
       const meta = { size: fst.size, mtimeMs: fst.mtimeMs, ino: fst.ino };
       if (fst.size > maxBytes) {
         // Hash in chunks so a huge file neither fills memory nor blocks the loop for long.
