@@ -43,6 +43,7 @@ export const CONFIG_SPEC = {
       rename_window_ms: { kind: 'int', default: 1000, min: 0, max: 60000, doc: 'A delete followed within this time by a new file with the same content is reported as a rename.' },
       scan_interval_s: { kind: 'int', default: 60, min: 0, max: 86400, doc: 'Seconds between reconciliation scans (0 turns periodic scans off; scans at start and after an overflow still run).' },
       overflow_burst: { kind: 'int', default: 4096, min: 16, max: 10000000, doc: 'A watcher batch with at least this many events is treated as a possible queue overflow and triggers a scan.' },
+      read_mode: { kind: 'enum', default: 'auto', values: ['auto', 'inline', 'worker'], doc: 'Where files are read: `auto` reads files on local file systems (ext4, xfs, btrfs, tmpfs, overlay…, from /proc/self/mountinfo, re-read at each scan) on the event loop, where it is ~10× cheaper, and files on network file systems (NFS, SMB, FUSE…) in a worker thread, where a hung server cannot stall the agent; `inline` and `worker` force one. Files over `max_bytes` are always hashed in the worker.' },
     },
   },
   exec: {

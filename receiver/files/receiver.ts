@@ -9,7 +9,7 @@ import { METRICS, type ScanTrigger, type SkipReason } from '../../telemetry/sche
 import { Debouncer } from './debounce.ts';
 import { PathFilter } from './filter.ts';
 import { WorkspaceLayout, type FileLocation } from './layout.ts';
-import { readFileSafely, type Content } from './read.ts';
+import { FileReader, type Content, type ReadMode } from './read.ts';
 import { WATCHERS, type DirectoryWatcher, type WatchEvent } from './watchers/index.ts';
 
 export type DetectedBy = 'watch' | 'scan';
@@ -42,6 +42,7 @@ export interface FileReceiverConfig {
   maxWaitMs: number;
   scanIntervalS: number;
   overflowBurst: number;
+  readMode: ReadMode;
 }
 
 const READ_CONCURRENCY = 8;
@@ -72,6 +73,7 @@ export class FileReceiver implements Component {
   private statting = 0;
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
+  private reader: FileReader | undefined;
 
   constructor(
     private readonly cfg: FileReceiverConfig,
@@ -88,6 +90,7 @@ export class FileReceiver implements Component {
     const root = path.resolve(this.cfg.root);
     await fs.mkdir(root, { recursive: true });
     this.rootReal = await fs.realpath(root);
+    this.reader = new FileReader(this.rootReal, this.cfg.maxBytes, this.cfg.readMode);
     // Paths from the watcher are real paths: locate them against the real root.
     this.layout = new WorkspaceLayout(this.rootReal, this.cfg.layout);
     this.watcher = WATCHERS[this.cfg.watcher]({
@@ -122,6 +125,7 @@ export class FileReceiver implements Component {
     await this.scanning;
     this.debounce.flushAll();
     await this.idle();
+    await this.reader?.close();
     this.host?.metrics.set(METRICS.RECEIVER_UP, 0, { receiver: 'files' });
   }
 
@@ -260,7 +264,7 @@ export class FileReceiver implements Component {
     const loc = this.layout.locate(abs);
     if (loc.kind !== 'file') return;
     if (loc.location.relPath.split('/').length > this.cfg.maxDepth) return this.skip('too_deep');
-    const content = await readFileSafely(abs, this.rootReal, this.cfg.maxBytes);
+    const content = await this.reader!.read(abs);
     if ((content.kind === 'text' || content.kind === 'binary') && Date.now() - content.mtimeMs < WRITE_IN_PROGRESS_MS && !this.resettled.has(abs)) {
       // Modified while we read it (an editor's truncate-then-write): read again once it settles, at most once
       // per save, so a file written continuously still gets reported.
@@ -309,6 +313,7 @@ export class FileReceiver implements Component {
   }
 
   private async scanAll(trigger: ScanTrigger): Promise<void> {
+    this.reader?.refreshMounts();
     const t0 = performance.now();
     this.host.metrics.inc(METRICS.SCANS, { trigger });
     let files = 0;

@@ -7,7 +7,7 @@ import { DEFAULT_IGNORE } from '../../config/spec.ts';
 import { Debouncer } from '../../receiver/files/debounce.ts';
 import { PathFilter, globToRegExp } from '../../receiver/files/filter.ts';
 import { WorkspaceLayout } from '../../receiver/files/layout.ts';
-import { readFileSafely } from '../../receiver/files/read.ts';
+import { FileReader, fsTypeOf, parseMountinfo, readFileSafely } from '../../receiver/files/read.ts';
 
 describe('workspace layout', () => {
   const layout = new WorkspaceLayout('/ws', '{course}-{section}-{student}/{assignment}');
@@ -108,5 +108,45 @@ describe('safe reads', () => {
     expect(await readFileSafely(path.join(ws, 'l.c'), ws, 100)).toMatchObject({ kind: 'symlink', outside: true, target: path.join(dir, 'secret') });
     expect(await readFileSafely(path.join(ws, 'f.c'), ws, 100)).toEqual({ kind: 'special' });
     expect(await readFileSafely(path.join(ws, 'up/secret'), ws, 100)).toEqual({ kind: 'outside' });
+  });
+});
+
+describe('where files are read', () => {
+  const MOUNTINFO = [
+    '22 1 259:1 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p1 rw',
+    '40 22 0:38 / /srv/workspaces rw,relatime shared:20 - ext4 /dev/sdb1 rw',
+    '41 40 0:52 / /srv/workspaces/os-1-202012180 rw,relatime shared:21 - nfs4 nfs.example.edu:/homes/202012180 rw,vers=4.2',
+    '42 22 0:53 / /mnt/odd\\040name rw - fuse.sshfs host:/x rw',
+  ].join('\n');
+  const mounts = parseMountinfo(MOUNTINFO);
+  it('finds the file system of a path from the longest mount point containing it', () => {
+    expect(fsTypeOf(mounts, '/srv/workspaces/os-1-202012180/hw1/main.c')).toBe('nfs4');
+    expect(fsTypeOf(mounts, '/srv/workspaces/os-1-202012181/hw1/main.c')).toBe('ext4');
+    expect(fsTypeOf(mounts, '/srv/workspaces-old/x.c')).toBe('ext4'); // a prefix of the name is not a parent
+    expect(fsTypeOf(mounts, '/mnt/odd name/a.c')).toBe('fuse.sshfs');
+  });
+  it('reads in a worker thread exactly what it reads inline, and refuses the same bad input', async () => {
+    const ws = mkdtempSync(path.join(os.tmpdir(), 'jcw-reader-'));
+    writeFileSync(path.join(ws, 'a.c'), 'int main(void) { return 0; }\n');
+    writeFileSync(path.join(ws, 'b.c'), Buffer.from([1, 0, 2]));
+    writeFileSync(path.join(ws, 'c.c'), 'x'.repeat(100));
+    execFileSync('mkfifo', [path.join(ws, 'f.c')]);
+    symlinkSync('/etc/passwd', path.join(ws, 'l.c'));
+    const inline = new FileReader(ws, 50, 'inline');
+    const worker = new FileReader(ws, 50, 'worker');
+    try {
+      for (const name of ['a.c', 'b.c', 'c.c', 'f.c', 'l.c', 'missing.c']) {
+        const a = await inline.read(path.join(ws, name));
+        const b = await worker.read(path.join(ws, name));
+        expect(b, name).toEqual(a);
+      }
+      expect(await worker.read(path.join(ws, 'a.c'))).toMatchObject({ kind: 'text', text: 'int main(void) { return 0; }\n' });
+      expect(await worker.read(path.join(ws, 'c.c'))).toMatchObject({ kind: 'truncated', size: 100 });
+      expect(await worker.read(path.join(ws, 'f.c'))).toEqual({ kind: 'special' });
+      // auto: this tmp directory is on a local file system, so reads run inline.
+      expect(new FileReader(ws, 50, 'auto').inline(path.join(ws, 'a.c'))).toBe(true);
+    } finally {
+      await worker.close();
+    }
   });
 });
