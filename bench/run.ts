@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeMachine } from './lib/machine.ts';
-import { consoleTable, markdownTable, ratios, svgChart } from './lib/report.ts';
+import { consoleTable, markdownTable, ratios, svgChart, targetsChart, targetsTable } from './lib/report.ts';
 import type { Benchmark, BenchResult, Context } from './lib/types.ts';
 import { collector } from './collector.ts';
 import { exec } from './exec.ts';
@@ -78,6 +78,11 @@ const md: string[] = [
   'Regenerate with `npm run bench` (this file, `results/latest.json` and the charts are rewritten). The machines are noisy: compare the ratios against the baselines of the same run more than absolute figures.',
   '',
 ];
+const targets = targetsTable(results);
+if (targets.rows.length) {
+  writeFileSync(path.join(resultsDir, 'targets.svg'), targetsChart(targets, `${date.slice(0, 10)}, ${quick ? 'quick' : 'full'} run; ${machine.nproc} × ${machine.cpu}, Node ${machine.node}`));
+  md.push(markdownTable(targets), '', '![targets](results/targets.svg)', '');
+}
 for (const r of results) {
   for (const [i, t] of r.tables.entries()) {
     md.push(markdownTable(t), '');

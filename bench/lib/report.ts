@@ -114,7 +114,8 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 /** Horizontal bar chart, one panel per figure, one bar per row (baselines grey, agent rows coloured). */
 export function svgChart(chart: Chart, t: Table, subtitle: string): string {
   const rows = t.rows;
-  const barH = 22, gap = 8, labelW = 190, plotW = 380, panelGap = 40, top = 56;
+  const longest = Math.max(0, ...rows.map((r) => r.variant.length + (r.baseline ? 11 : 0)));
+  const barH = 22, gap = 8, labelW = Math.max(190, Math.ceil(longest * 6.6) + 16), plotW = 380, panelGap = 40, top = 56;
   const panelH = rows.length * (barH + gap) + 40;
   const width = labelW + plotW + 90;
   const height = top + chart.panels.length * (panelH + panelGap);
@@ -147,4 +148,47 @@ export function svgChart(chart: Chart, t: Table, subtitle: string): string {
   });
   out.push('</svg>');
   return out.join('\n') + '\n';
+}
+
+/**
+ * Every target of every table, against the agent rows that have it: the measured value, the target, their ratio
+ * (≤ 1 meets a `≤` target) and a verdict. One table and one chart answer "do the targets hold?" for a whole run.
+ */
+export function targetsTable(results: readonly { name: string; tables: Table[] }[]): Table {
+  const rows: Row[] = [];
+  for (const r of results) {
+    for (const t of r.tables) {
+      for (const c of t.columns) {
+        if (!c.target) continue;
+        for (const row of t.rows) {
+          const v = row.values[c.key];
+          if (row.baseline || typeof v !== 'number') continue;
+          const { op, value } = c.target;
+          const met = op === '<=' ? v <= value : op === '>=' ? v >= value : v === value;
+          rows.push({
+            variant: `${r.name}: ${row.variant}, ${c.label}`,
+            values: {
+              measured: v, target: `${op === '<=' ? '≤' : op === '>=' ? '≥' : '='} ${value}`,
+              ratio: op === '==' || value === 0 || (op === '>=' && v === 0) ? null : op === '<=' ? v / value : value / v,
+              met: met ? '✓' : '✗',
+            },
+          });
+        }
+      }
+    }
+  }
+  return {
+    title: 'Targets: every figure with a target, measured in this run',
+    columns: [
+      { key: 'measured', label: 'measured', digits: 2 }, { key: 'target', label: 'target' },
+      { key: 'ratio', label: 'measured ÷ target (≤ 1 meets it)', digits: 2 }, { key: 'met', label: 'met' },
+    ],
+    rows,
+  };
+}
+
+/** The chart of targetsTable: one bar per ratio target, a line at 1. */
+export function targetsChart(t: Table, subtitle: string): string {
+  const withRatio: Table = { ...t, rows: t.rows.filter((r) => typeof r.values.ratio === 'number') };
+  return svgChart({ file: 'targets.svg', title: 'Targets at a glance: measured ÷ target', panels: [{ key: 'ratio', label: 'measured ÷ target (left of the red line: target met)', target: 1 }], table: 0 }, withRatio, subtitle);
 }

@@ -39,11 +39,15 @@ export function fsTypeOf(mounts: readonly Mount[], abs: string): string | undefi
 
 interface Job { resolve: (c: Content) => void }
 
+/** Inline reads between two turns of the event loop (~16 µs each: ~0.5 ms of loop time at most). */
+const INLINE_YIELD_EVERY = 32;
+
 export class FileReader {
   private worker: Worker | undefined;
   private readonly jobs = new Map<number, Job>();
   private nextId = 1;
   private mounts: Mount[] = [];
+  private inlineReads = 0;
 
   constructor(private readonly rootReal: string, private readonly maxBytes: number, private readonly mode: ReadMode = 'auto') {
     this.refreshMounts();
@@ -67,6 +71,9 @@ export class FileReader {
 
   async read(abs: string): Promise<Content> {
     if (this.inline(abs)) {
+      // Inline reads complete without ever returning to the event loop; a start scan queueing 100,000 of them
+      // would hold off timers, I/O callbacks (its own directory walk) and the HTTP probes until all were read.
+      if (++this.inlineReads % INLINE_YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r));
       const c = readFileSafelySync(abs, this.rootReal, this.maxBytes, true);
       if (c.kind !== 'large') return c;
     }
