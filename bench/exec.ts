@@ -74,7 +74,8 @@ export const exec: Benchmark = {
           continue;
         }
         const output = path.join(work, `out-${r}`);
-        const agent = await AgentProcess.start({ watcher: 'parcel', workspaces: ws, output, logFile: path.join(work, `agent-${r}.log`) });
+        // BENCH_EXEC_AGENT_YAML: extra agent config, to attribute the overhead (e.g. `exec:\n  enabled: false`).
+        const agent = await AgentProcess.start({ watcher: 'parcel', workspaces: ws, output, logFile: path.join(work, `agent-${r}.log`), yaml: process.env.BENCH_EXEC_AGENT_YAML || undefined });
         try {
           await agent.waitReady(120_000);
           await agent.settle({ timeoutMs: 30_000, quietMs: 1000 });
