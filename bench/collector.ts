@@ -14,10 +14,9 @@ import { startOtlpSink } from '../test/fakes/otlp-grpc-sink.ts';
 import { CONFIG, OVERRIDES, httpOk, provision, startProc, type Proc } from '../test/helpers/stack.ts';
 import { AgentProcess, freePort, NODE, REPO, sleep } from './lib/agent.ts';
 import { cpuSeconds, treeCpuSnapshot, cpuDelta } from './lib/proc.ts';
-import { percentile } from './lib/stats.ts';
+import { envNum, percentile } from './lib/stats.ts';
 import type { Benchmark, BenchResult, Column, Context, Row } from './lib/types.ts';
 
-const envNum = (name: string, dflt: number) => (process.env[name] !== undefined && process.env[name] !== '' ? Number(process.env[name]) : dflt);
 
 const DEBOUNCE_MS = 500;
 const DEADLINE_MS = DEBOUNCE_MS + 5000;

@@ -6,10 +6,9 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AgentProcess, sleep } from './lib/agent.ts';
 import { forEachLogRecord } from './lib/records.ts';
-import { percentile } from './lib/stats.ts';
+import { envNum, percentile } from './lib/stats.ts';
 import type { Benchmark, BenchResult, Column, Context, Row } from './lib/types.ts';
 
-const envNum = (name: string, dflt: number) => (process.env[name] !== undefined && process.env[name] !== '' ? Number(process.env[name]) : dflt);
 
 const HELLO = '#include <stdio.h>\nint main(void) { printf("hello\\n"); return 0; }\n';
 const CMD = 'gcc hello.c -o hello && ./hello';

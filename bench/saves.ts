@@ -8,7 +8,7 @@ import readline from 'node:readline';
 import { AgentProcess, NODE, REPO, sleep } from './lib/agent.ts';
 import { content, parseMarker, savesFile } from './lib/content.mjs';
 import { cpuDelta, inotifyWatches, peakRssMb, rssMb, treeCpuSnapshot } from './lib/proc.ts';
-import { summary } from './lib/stats.ts';
+import { envNum, summary } from './lib/stats.ts';
 import { createSavesTree, SAVES_FILES } from './lib/tree.ts';
 import type { Benchmark, BenchResult, Column, Context, Row } from './lib/types.ts';
 
@@ -37,7 +37,6 @@ interface Params {
  * (parcel batches events for up to 500 ms before the debounce even starts). */
 const MISSED_SLACK_MS = 1000;
 
-const envNum = (name: string, dflt: number) => (process.env[name] !== undefined && process.env[name] !== '' ? Number(process.env[name]) : dflt);
 
 export const COLUMNS: Column[] = [
   { key: 'ready_ms', label: 'ready ms', digits: 0 },

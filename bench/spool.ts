@@ -11,8 +11,8 @@ import { AgentProcess, freePort, sleep } from './lib/agent.ts';
 import { content } from './lib/content.mjs';
 import { cpuDelta, peakRssMb, treeCpuSnapshot } from './lib/proc.ts';
 import type { Benchmark, BenchResult, Column, Context, Row } from './lib/types.ts';
+import { envNum } from './lib/stats.ts';
 
-const envNum = (name: string, dflt: number) => (process.env[name] !== undefined && process.env[name] !== '' ? Number(process.env[name]) : dflt);
 
 const COLUMNS: Column[] = [
   { key: 'records', label: 'records', digits: 0 },

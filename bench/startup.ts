@@ -9,8 +9,8 @@ import { AgentProcess, NODE, REPO, sleep } from './lib/agent.ts';
 import { cpuDelta, inotifyWatches, peakRssMb, treeCpuSnapshot } from './lib/proc.ts';
 import { createBigTree, createSavesTree, SAVES_FILES } from './lib/tree.ts';
 import type { Benchmark, BenchResult, Column, Context, Row } from './lib/types.ts';
+import { envNum } from './lib/stats.ts';
 
-const envNum = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
 
 const COLUMNS: Column[] = [
   { key: 'files', label: 'files', digits: 0 },

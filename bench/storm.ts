@@ -10,8 +10,8 @@ import { AgentProcess, sleep, type Metrics } from './lib/agent.ts';
 import { cpuDelta, cpuSeconds, peakRssMb, treeCpuSnapshot } from './lib/proc.ts';
 import { forEachLogRecord } from './lib/records.ts';
 import type { Benchmark, BenchResult, Column, Context, Row } from './lib/types.ts';
+import { envNum } from './lib/stats.ts';
 
-const envNum = (name: string, dflt: number) => (process.env[name] !== undefined && process.env[name] !== '' ? Number(process.env[name]) : dflt);
 
 const STORM_C = `#include <stdio.h>
 #include <stdlib.h>

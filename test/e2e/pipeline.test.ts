@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBpf } from '../helpers/bpf.ts';
 import { startCli, type CliProc } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/otlp.ts';
-import { BUILD_TIMEOUT_MS, fail, provisionStack, startStack, type Stack } from '../helpers/stack.ts';
+import { BUILD_TIMEOUT_MS, fail, provisionStack, startStack, stopStack, type Stack } from '../helpers/stack.ts';
 
 const run = requireBpf();
 const STUDENT = '202012180';
@@ -39,8 +39,7 @@ describe.runIf(run)('agent → Collector → Analytics API, Jaeger and Prometheu
 
   afterAll(async () => {
     agent?.child.kill('SIGKILL');
-    for (const p of [...(stack?.procs ?? [])].reverse()) await p.stop();
-    await stack?.fake.close();
+    await stopStack(stack);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

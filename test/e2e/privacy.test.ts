@@ -14,7 +14,7 @@ import { requireBpf } from '../helpers/bpf.ts';
 import { startCli, type CliProc } from '../helpers/cli.ts';
 import { readLogs, waitFor } from '../helpers/otlp.ts';
 import { freePort } from '../helpers/ports.ts';
-import { BUILD_TIMEOUT_MS, fail, provisionStack, startStack, type Stack } from '../helpers/stack.ts';
+import { BUILD_TIMEOUT_MS, fail, provisionStack, startStack, stopStack, type Stack } from '../helpers/stack.ts';
 
 const ID = '202012180';
 const KEY = 'site-secret-for-tests-7f3a9c0d2e1b4a56';
@@ -174,8 +174,7 @@ describe('per-route allow-lists in the shipped Collector config', () => {
 
   afterAll(async () => {
     agent?.child.kill('SIGKILL');
-    for (const p of [...(stack?.procs ?? [])].reverse()) await p.stop();
-    await stack?.fake.close();
+    await stopStack(stack);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

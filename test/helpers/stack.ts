@@ -86,6 +86,12 @@ export interface Stack {
   promQuery(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
 }
 
+/** Stop every process of a stack (last started first) and the Analytics API fake. */
+export async function stopStack(stack: Stack | undefined): Promise<void> {
+  for (const p of [...(stack?.procs ?? [])].reverse()) await p.stop();
+  await stack?.fake.close();
+}
+
 export async function startStack(dir: string, bins: StackBins): Promise<Stack> {
   const port: Record<string, number> = {};
   for (const n of ['bridge', 'grpc', 'http', 'health', 'promExp', 'telemetry', 'jOtlp', 'jOtlpHttp', 'jHttp', 'jGrpc', 'jHealth', 'jTelemetry', 'prom']) port[n] = await freePort();
