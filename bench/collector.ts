@@ -11,7 +11,7 @@ import path from 'node:path';
 import { decodeRequest } from '../exporters/analytics/otlp.ts';
 import { startFakeAnalyticsApi } from '../test/fakes/analytics-api.ts';
 import { startOtlpSink } from '../test/fakes/otlp-grpc-sink.ts';
-import { CONFIG, OVERRIDES, httpOk, provision, startProc, type Proc } from '../test/helpers/stack.ts';
+import { CONFIG, OVERRIDES, collectorEnv, httpOk, provision, startBridgeProc, startProc, type Proc } from '../test/helpers/stack.ts';
 import { AgentProcess, freePort, NODE, REPO, sleep } from './lib/agent.ts';
 import { cpuSeconds, treeCpuSnapshot, cpuDelta } from './lib/proc.ts';
 import { envNum, percentile } from './lib/stats.ts';
@@ -75,20 +75,9 @@ export const collector: Benchmark = {
     try {
       const port: Record<string, number> = {};
       for (const n of ['bridge', 'grpc', 'http', 'health', 'promExp', 'telemetry']) port[n] = await freePort();
-      const bridge = startProc('bridge', NODE, ['--import', `file://${REPO}node_modules/tsx/dist/esm/index.mjs`, path.join(REPO, 'exporters/analytics/main.ts'), '--listen', `127.0.0.1:${port.bridge}`, '--api', fake.url]);
+      const bridge = startBridgeProc(port.bridge!, fake.url);
       procs.push(bridge);
-      const col = startProc('collector', built.path, ['--config', CONFIG, '--config', OVERRIDES], {
-        JCW_COLLECTOR_STORAGE_DIR: path.join(work, 'collector-storage'),
-        JCW_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${port.health}`,
-        JCW_COLLECTOR_OTLP_GRPC_ENDPOINT: `127.0.0.1:${port.grpc}`,
-        JCW_COLLECTOR_OTLP_HTTP_ENDPOINT: `127.0.0.1:${port.http}`,
-        JCW_ANALYTICS_BRIDGE_ENDPOINT: `http://127.0.0.1:${port.bridge}`,
-        JCW_TRACES_ENDPOINT: `127.0.0.1:${traces.port}`,
-        JCW_TRACES_INSECURE: 'true',
-        JCW_COLLECTOR_PROMETHEUS_ENDPOINT: `127.0.0.1:${port.promExp}`,
-        JCW_COLLECTOR_TELEMETRY_HOST: '127.0.0.1',
-        JCW_COLLECTOR_TELEMETRY_PORT: String(port.telemetry),
-      });
+      const col = startProc('collector', built.path, ['--config', CONFIG, '--config', OVERRIDES], collectorEnv(path.join(work, 'collector-storage'), port as Parameters<typeof collectorEnv>[1], `127.0.0.1:${traces.port}`));
       procs.push(col);
       const t0 = performance.now();
       while (!(await httpOk(`http://127.0.0.1:${port.bridge}/healthz`)) || !(await httpOk(`http://127.0.0.1:${port.health}/`))) {

@@ -86,6 +86,28 @@ export interface Stack {
   promQuery(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
 }
 
+/** The Analytics API bridge as deployed: its own process, on Node 24 with tsx. */
+export function startBridgeProc(listenPort: number, apiUrl: string): Proc {
+  const node = Number(process.versions.node.split('.')[0]) >= 24 ? process.execPath : path.join(ROOT, 'node_modules/node/bin/node');
+  return startProc('bridge', node, ['--import', `file://${ROOT}node_modules/tsx/dist/esm/index.mjs`, path.join(ROOT, 'exporters/analytics/main.ts'), '--listen', `127.0.0.1:${listenPort}`, '--api', apiUrl]);
+}
+
+/** The variables the shipped config plus the test overrides read: every endpoint on 127.0.0.1. */
+export function collectorEnv(storageDir: string, port: Record<'health' | 'grpc' | 'http' | 'bridge' | 'promExp' | 'telemetry', number>, tracesEndpoint: string): NodeJS.ProcessEnv {
+  return {
+    JCW_COLLECTOR_STORAGE_DIR: storageDir,
+    JCW_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${port.health}`,
+    JCW_COLLECTOR_OTLP_GRPC_ENDPOINT: `127.0.0.1:${port.grpc}`,
+    JCW_COLLECTOR_OTLP_HTTP_ENDPOINT: `127.0.0.1:${port.http}`,
+    JCW_ANALYTICS_BRIDGE_ENDPOINT: `http://127.0.0.1:${port.bridge}`,
+    JCW_TRACES_ENDPOINT: tracesEndpoint,
+    JCW_TRACES_INSECURE: 'true',
+    JCW_COLLECTOR_PROMETHEUS_ENDPOINT: `127.0.0.1:${port.promExp}`,
+    JCW_COLLECTOR_TELEMETRY_HOST: '127.0.0.1',
+    JCW_COLLECTOR_TELEMETRY_PORT: String(port.telemetry),
+  };
+}
+
 /** Stop every process of a stack (last started first) and the Analytics API fake. */
 export async function stopStack(stack: Stack | undefined): Promise<void> {
   for (const p of [...(stack?.procs ?? [])].reverse()) await p.stop();
@@ -97,9 +119,7 @@ export async function startStack(dir: string, bins: StackBins): Promise<Stack> {
   for (const n of ['bridge', 'grpc', 'http', 'health', 'promExp', 'telemetry', 'jOtlp', 'jOtlpHttp', 'jHttp', 'jGrpc', 'jHealth', 'jTelemetry', 'prom']) port[n] = await freePort();
   const procs: Proc[] = [];
     const fake = await startFakeAnalyticsApi();
-    // The bridge as deployed: its own process, on Node 24 with tsx.
-    const node = Number(process.versions.node.split('.')[0]) >= 24 ? process.execPath : path.join(ROOT, 'node_modules/node/bin/node');
-    const bridge = startProc('bridge', node, ['--import', `file://${ROOT}node_modules/tsx/dist/esm/index.mjs`, path.join(ROOT, 'exporters/analytics/main.ts'), '--listen', `127.0.0.1:${port.bridge}`, '--api', fake.url]);
+    const bridge = startBridgeProc(port.bridge!, fake.url);
     procs.push(bridge);
 
     writeFileSync(path.join(dir, 'jaeger.yaml'), `
@@ -135,20 +155,8 @@ exporters:
     const jaeger = startProc('jaeger', bins.jaeger, ['--config', path.join(dir, 'jaeger.yaml')], { OTEL_TRACES_EXPORTER: 'none', OTEL_SDK_DISABLED: 'true' });
     procs.push(jaeger);
 
-    const storage = path.join(dir, 'collector-storage');
-    const collectorEnv = {
-      JCW_COLLECTOR_STORAGE_DIR: storage,
-      JCW_COLLECTOR_HEALTH_ENDPOINT: `127.0.0.1:${port.health}`,
-      JCW_COLLECTOR_OTLP_GRPC_ENDPOINT: `127.0.0.1:${port.grpc}`,
-      JCW_COLLECTOR_OTLP_HTTP_ENDPOINT: `127.0.0.1:${port.http}`,
-      JCW_ANALYTICS_BRIDGE_ENDPOINT: `http://127.0.0.1:${port.bridge}`,
-      JCW_TRACES_ENDPOINT: `127.0.0.1:${port.jOtlp}`,
-      JCW_TRACES_INSECURE: 'true',
-      JCW_COLLECTOR_PROMETHEUS_ENDPOINT: `127.0.0.1:${port.promExp}`,
-      JCW_COLLECTOR_TELEMETRY_HOST: '127.0.0.1',
-      JCW_COLLECTOR_TELEMETRY_PORT: String(port.telemetry),
-    };
-    const collector = startProc('collector', bins.collector, ['--config', CONFIG, '--config', OVERRIDES], collectorEnv);
+    const env = collectorEnv(path.join(dir, 'collector-storage'), port as Parameters<typeof collectorEnv>[1], `127.0.0.1:${port.jOtlp}`);
+    const collector = startProc('collector', bins.collector, ['--config', CONFIG, '--config', OVERRIDES], env);
     procs.push(collector);
 
     mkdirSync(path.join(dir, 'prom'));
@@ -169,7 +177,7 @@ scrape_configs:
     await waitFor(() => httpOk(`http://127.0.0.1:${port.prom}/-/ready`), fail('Prometheus to be ready')(prometheus), 30_000);
 
   const startCollector = async () => {
-    const c = startProc('collector', bins.collector, ['--config', CONFIG, '--config', OVERRIDES], collectorEnv);
+    const c = startProc('collector', bins.collector, ['--config', CONFIG, '--config', OVERRIDES], env);
     procs.push(c);
     await waitFor(() => httpOk(`http://127.0.0.1:${port.health}/`), fail('the Collector to be healthy')(c), 30_000);
     return c;
