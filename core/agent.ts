@@ -82,7 +82,7 @@ export class Agent {
         root: c.workspaces.root, layout: c.workspaces.layout, watcher: c.files.watcher, extensions: c.files.extensions,
         names: c.files.names, ignore: c.files.ignore, maxBytes: c.files.max_bytes, maxDepth: c.files.max_depth,
         debounceMs: c.files.debounce_ms, maxWaitMs: c.files.max_wait_ms, scanIntervalS: c.files.scan_interval_s,
-        overflowBurst: c.files.overflow_burst, readMode: c.files.read_mode as 'auto' | 'inline' | 'worker',
+        overflowBurst: c.files.overflow_burst, readMode: c.files.read_mode,
       },
       store,
       this.snapshots,

@@ -120,8 +120,3 @@ export class FileReader {
   }
 }
 
-/** One read, inline (tests; the receiver uses a FileReader). */
-export async function readFileSafely(abs: string, rootReal: string, maxBytes: number): Promise<Content> {
-  return readFileSafelySync(abs, rootReal, maxBytes);
-}
-

@@ -7,7 +7,8 @@ import { DEFAULT_IGNORE } from '../../config/spec.ts';
 import { Debouncer } from '../../receiver/files/debounce.ts';
 import { PathFilter, globToRegExp } from '../../receiver/files/filter.ts';
 import { WorkspaceLayout } from '../../receiver/files/layout.ts';
-import { FileReader, fsTypeOf, parseMountinfo, readFileSafely } from '../../receiver/files/read.ts';
+import { readFileSafelySync as readFileSafely } from '../../receiver/files/read-core.mjs';
+import { FileReader, fsTypeOf, parseMountinfo } from '../../receiver/files/read.ts';
 
 describe('workspace layout', () => {
   const layout = new WorkspaceLayout('/ws', '{course}-{section}-{student}/{assignment}');
