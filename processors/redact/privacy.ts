@@ -15,6 +15,7 @@ import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import type { Config } from '../../config/spec.ts';
 import type { Logger } from '../../core/log.ts';
 import type { MetricsRegistry } from '../../core/metrics.ts';
+import { escapeRegExp } from '../../core/regexp.ts';
 import type { EventRecord, SpanRecord } from '../../core/records.ts';
 import { WorkspaceLayout } from '../../receiver/files/layout.ts';
 import { ATTR, METRICS } from '../../telemetry/schema.ts';
@@ -111,8 +112,7 @@ export class Privacy {
     try {
       roots.add(realpathSync(workspacesRoot));
     } catch { /* not there yet */ }
-    const escape = (r: string) => r.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const underRoot = new RegExp(`(?:${[...roots].map(escape).join('|')})/([^/\\s'"]+)`, 'g');
+    const underRoot = new RegExp(`(?:${[...roots].map(escapeRegExp).join('|')})/([^/\\s'"]+)`, 'g');
     const scrub = (v: string): string => {
       const ids = new Set<string>();
       for (const m of v.matchAll(underRoot)) {
@@ -148,8 +148,7 @@ export class Privacy {
     if (!this.opts.key) return undefined;
     let s = this.students.get(id);
     if (!s) {
-      const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      s = { pseudonym: pseudonym(this.opts.key, id), re: new RegExp(`(?<![A-Za-z0-9])${escaped}(?![A-Za-z0-9])`, 'g') };
+      s = { pseudonym: pseudonym(this.opts.key, id), re: new RegExp(`(?<![A-Za-z0-9])${escapeRegExp(id)}(?![A-Za-z0-9])`, 'g') };
       if (this.students.size >= MAX_CACHED_STUDENTS) this.students.delete(this.students.keys().next().value!);
       this.students.set(id, s);
     }

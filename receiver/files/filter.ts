@@ -1,6 +1,7 @@
 // Which paths are watched and reported: an ignore list of globs (applied to every ancestor, so an ignored
 // directory hides everything below it) and an allow-list of extensions and exact names.
 import path from 'node:path';
+import { escapeRegExp } from '../../core/regexp.ts';
 
 /** Compile a glob (`**`, `*`, `?`) matched against a whole `/`-separated relative path. */
 export function globToRegExp(glob: string): RegExp {
@@ -12,7 +13,7 @@ export function globToRegExp(glob: string): RegExp {
       if (glob[i + 2] === '/') { src += '(?:[^/]*/)*'; i += 2; } else { src += '.*'; i += 1; }
     } else if (c === '*') src += '[^/]*';
     else if (c === '?') src += '[^/]';
-    else src += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    else src += escapeRegExp(c);
   }
   return new RegExp(`^${src}$`);
 }

@@ -2,6 +2,7 @@
 // `{course}-{section}-{student}/{assignment}`: the first segment names the workspace, the optional second
 // the assignment.
 import path from 'node:path';
+import { escapeRegExp } from '../../core/regexp.ts';
 
 export interface Student {
   readonly course: string;
@@ -36,7 +37,7 @@ function segmentRegex(segment: string): { re: RegExp; names: string[] } {
   let src = '';
   parts.forEach((p, i) => {
     if (i % 2 === 0) {
-      src += p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      src += escapeRegExp(p);
       return;
     }
     names.push(p);
