@@ -73,10 +73,7 @@ export class Attributor {
 
   private fromPath(p: string, isDir: boolean): Attributes | undefined {
     if (!p) return undefined;
-    const rel = path.relative(this.layout.root, p);
-    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
-    // A directory is located like a file inside it, so its own name can be the assignment.
-    const loc = this.layout.locateRel(rel.split(path.sep).join('/') + (isDir ? '/.' : ''));
+    const loc = isDir ? this.layout.locateDir(p) : this.layout.locate(p);
     if (loc.kind !== 'file') return undefined;
     const { student, assignment } = loc.location;
     const a: Attributes = {

@@ -77,9 +77,21 @@ export class WorkspaceLayout {
 
   /** Locate an absolute path. Directories are located like files (relPath is the directory). */
   locate(abs: string): Located {
+    const rel = this.relative(abs);
+    return rel === undefined ? { kind: 'outside' } : this.locateRel(rel);
+  }
+
+  /** Locate a directory like a file inside it, so its own name can be the assignment (a process's cwd). */
+  locateDir(abs: string): Located {
+    const rel = this.relative(abs);
+    return rel === undefined ? { kind: 'outside' } : this.locateRel(`${rel}/.`);
+  }
+
+  /** `/`-separated path below the root; undefined for the root itself and paths outside it. */
+  private relative(abs: string): string | undefined {
     const rel = path.relative(this.root, abs);
-    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return { kind: 'outside' };
-    return this.locateRel(rel.split(path.sep).join('/'));
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+    return rel.split(path.sep).join('/');
   }
 
   locateRel(rel: string): Located {

@@ -126,12 +126,9 @@ export class JupyterReceiver implements Component {
     const cwd = a[ATTR.PROCESS_WORKING_DIRECTORY.name];
     const candidates: [string, boolean][] = [];
     if (typeof notebook === 'string' && path.isAbsolute(notebook)) candidates.push([notebook, true]);
-    if (typeof cwd === 'string' && path.isAbsolute(cwd)) candidates.push([path.join(cwd, '.'), false]);
+    if (typeof cwd === 'string' && path.isAbsolute(cwd)) candidates.push([cwd, false]);
     for (const [p, isNotebook] of candidates) {
-      const rel = path.relative(this.layout.root, p);
-      if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) continue;
-      // A directory is located like a file inside it, so its own name can be the assignment.
-      const loc = this.layout.locateRel(rel.split(path.sep).join('/') + (isNotebook ? '' : '/.'));
+      const loc = isNotebook ? this.layout.locate(p) : this.layout.locateDir(p);
       if (loc.kind !== 'file') continue;
       const { student, assignment, relPath } = loc.location;
       // A path in another student's workspace than the one the kernel or host name named says nothing more.
