@@ -13,6 +13,13 @@ export interface EventRecord {
   readonly resource?: Attributes;
 }
 
+/** An event at a moment of a span (a diagnostic, an exception). */
+export interface SpanEvent {
+  readonly name: string;
+  readonly timeUnixNano: bigint;
+  readonly attributes: Attributes;
+}
+
 /** One finished span with identifiers assigned by the producer (so a child can name a parent that ends later). */
 export interface SpanRecord {
   /** 32 lowercase hex chars. */
@@ -27,6 +34,6 @@ export interface SpanRecord {
   readonly status: { readonly code: 'unset' | 'ok' | 'error'; readonly message?: string };
   /** Resource attributes of the process's pod (k8s.*, container.id); merged over the node's resource. */
   readonly resource: Attributes;
-  readonly events?: readonly { readonly name: string; readonly timeUnixNano: bigint; readonly attributes: Attributes }[];
+  readonly events?: readonly SpanEvent[];
   readonly links?: readonly { readonly traceId: string; readonly spanId: string; readonly attributes?: Attributes }[];
 }

@@ -3,5 +3,5 @@ export { stripAnsi } from './ansi.ts';
 export { parseCompilerOutput } from './gcc.ts';
 export { looksLikePython, parsePythonOutput } from './python.ts';
 export { describeSignal } from './signals.ts';
-export { DIAGNOSTIC_EVENT, SpanOutput, type OutputChunk, type OutputSummary, type SpanEvent } from './output.ts';
+export { DIAGNOSTIC_EVENT, SpanOutput, type OutputChunk, type OutputSummary } from './output.ts';
 export type { Diagnostic, DiagnosticTool, Severity } from './types.ts';

@@ -1,6 +1,7 @@
 // What a span's processes wrote to stderr (and stdout, opt-in), as the kernel captured it, turned into span
 // events (`jcode.diagnostic`) and attributes at the span's end. Bounded: at most maxBytes per stream per span.
 import type { Attributes } from '@opentelemetry/api';
+import type { SpanEvent } from '../../core/records.ts';
 import { ATTR } from '../../telemetry/schema.ts';
 import { stripAnsi } from './ansi.ts';
 import { parseCompilerOutput } from './gcc.ts';
@@ -11,12 +12,6 @@ export interface OutputChunk {
   readonly tgid: number;
   readonly timeUnixNano: bigint;
   readonly data: Buffer;
-}
-
-export interface SpanEvent {
-  readonly name: string;
-  readonly timeUnixNano: bigint;
-  readonly attributes: Attributes;
 }
 
 export const DIAGNOSTIC_EVENT = 'jcode.diagnostic';
